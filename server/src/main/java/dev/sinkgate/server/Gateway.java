@@ -1,0 +1,231 @@
+package dev.sinkgate.server;
+
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.server.grpc.DrainGate;
+import dev.sinkgate.server.grpc.SinkService;
+import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.route.Router;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running sinkgate: the gRPC server(s) in front of a {@link Router}.
+ *
+ * <p>Serves {@code sinkgate.v1.Sink}, {@code grpc.health.v1.Health} (overall as {@code ""}
+ * and {@code sinkgate.v1.Sink}, and per route as {@code sinkgate.v1.Sink/ROUTE}) and
+ * server reflection. The service never blocks the transport's threads, so it runs on the
+ * event loop ({@code directExecutor}); sinks do their blocking work on threads they own.
+ *
+ * <p>The gateway owns the router (and so every route's sink): {@link #drain} and
+ * {@link #close} close it. Lifecycle: {@link #start()}, then {@link #drain(Duration)}
+ * (stop accepting, finish in-flight writes, shut the servers down, close the sinks);
+ * {@link #close()} drains with the configured timeout. Both are idempotent.
+ */
+public final class Gateway implements AutoCloseable {
+  /** Health service name for the gateway's Sink service as a whole. */
+  public static final String HEALTH_SERVICE = SinkGrpc.SERVICE_NAME;
+
+  private final Router router;
+  private final DrainGate gate = new DrainGate();
+  private final SinkService service;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final List<InetSocketAddress> listen;
+  private final String inProcessName;
+  private final Duration drainTimeout;
+  private final int maxMessageBytes;
+  private final List<Server> servers = new ArrayList<>();
+  private boolean started;
+  private boolean drained;
+
+  private Gateway(Builder b) {
+    this.router = b.router;
+    this.listen = List.copyOf(b.listen);
+    this.inProcessName = b.inProcessName;
+    this.drainTimeout = b.drainTimeout;
+    this.service = new SinkService(router, b.streamLimits);
+    // Room for the largest record plus its key and headers; a record over its route's limit
+    // but under this still gets a clear INVALID_ARGUMENT rather than a transport error.
+    this.maxMessageBytes = Math.max(16 << 20, router.largestRecordLimit() + (1 << 20));
+  }
+
+  /** A builder for a gateway serving {@code router}, which the gateway then owns. */
+  public static Builder builder(Router router) {
+    return new Builder(router);
+  }
+
+  /** Health service name for one route. */
+  public static String healthName(String route) {
+    return HEALTH_SERVICE + "/" + route;
+  }
+
+  /** Binds and starts serving. On failure, closes what it opened (the router too) and rethrows. */
+  public synchronized Gateway start() throws IOException {
+    if (started) {
+      throw new IllegalStateException("gateway already started");
+    }
+    started = true;
+    try {
+      if (!listen.isEmpty()) {
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(listen.get(0));
+        for (SocketAddress a : listen.subList(1, listen.size())) {
+          nb.addListenAddress(a);
+        }
+        nb.permitKeepAliveTime(10, TimeUnit.SECONDS);
+        servers.add(configure(nb).build().start());
+      }
+      if (inProcessName != null) {
+        servers.add(configure(InProcessServerBuilder.forName(inProcessName)).build().start());
+      }
+    } catch (IOException | RuntimeException e) {
+      for (Server s : servers) {
+        s.shutdownNow();
+      }
+      router.close();
+      throw e;
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(HEALTH_SERVICE, ServingStatus.SERVING);
+    for (String route : router.names()) {
+      health.setStatus(healthName(route), ServingStatus.SERVING);
+    }
+    return this;
+  }
+
+  private ServerBuilder<?> configure(ServerBuilder<?> b) {
+    return b.directExecutor()
+        .maxInboundMessageSize(maxMessageBytes)
+        .addService(ServerInterceptors.intercept(service, gate))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+  }
+
+  /** The TCP addresses actually bound (port 0 resolved). */
+  public List<InetSocketAddress> boundAddresses() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (Server s : servers) {
+      for (SocketAddress a : s.getListenSockets()) {
+        if (a instanceof InetSocketAddress i) {
+          out.add(i);
+        }
+      }
+    }
+    return out;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  /**
+   * Drains: health goes NOT_SERVING, new calls get UNAVAILABLE, open streams finish the
+   * records they accepted and end with UNAVAILABLE, in-flight writes get up to
+   * {@code timeout} to finish; then the servers shut down and every sink flushes, syncs
+   * and closes.
+   *
+   * @return true if every in-flight write finished within the timeout
+   */
+  public synchronized boolean drain(Duration timeout) {
+    if (drained) {
+      return true;
+    }
+    drained = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean clean = false;
+    boolean interrupted = false;
+    health.enterTerminalState();
+    gate.startDraining();
+    service.drainStreams();
+    try {
+      clean = gate.awaitIdle(timeout);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    for (Server s : servers) {
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (interrupted || !s.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+        s.shutdownNow();
+      }
+    }
+    try {
+      router.close();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return clean;
+  }
+
+  /** Drains with the configured drain timeout. */
+  @Override
+  public void close() {
+    drain(drainTimeout);
+  }
+
+  /** Builds a {@link Gateway}. */
+  public static final class Builder {
+    private final Router router;
+    private final List<InetSocketAddress> listen = new ArrayList<>();
+    private String inProcessName;
+    private Duration drainTimeout = Duration.ofSeconds(20);
+    private StreamLimits streamLimits = StreamLimits.DEFAULT;
+
+    private Builder(Router router) {
+      this.router = Objects.requireNonNull(router, "router");
+    }
+
+    /** Serves over TCP on these addresses (one server, several listen sockets). */
+    public Builder listen(List<InetSocketAddress> addresses) {
+      listen.addAll(addresses);
+      return this;
+    }
+
+    /** Also serves on the in-process transport under {@code name} (for tests and embedding). */
+    public Builder inProcess(String name) {
+      this.inProcessName = name;
+      return this;
+    }
+
+    public Builder drainTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("drainTimeout: " + timeout + " (expected: >= 0)");
+      }
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    public Builder streamLimits(StreamLimits limits) {
+      this.streamLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    public Gateway build() {
+      if (listen.isEmpty() && inProcessName == null) {
+        throw new IllegalStateException("a gateway needs at least one listen address or an in-process name");
+      }
+      return new Gateway(this);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.sinkgate.server;
+
+import dev.sinkgate.server.config.ConfigException;
+import dev.sinkgate.server.config.ConfigLoader;
+import dev.sinkgate.server.config.ConfigValues;
+import dev.sinkgate.server.config.GatewayConfig;
+import dev.sinkgate.server.route.Router;
+import io.netty.channel.epoll.Epoll;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+/**
+ * The {@code sinkgate} command.
+ *
+ * <pre>
+ * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
+ * sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+ * </pre>
+ * Exit codes: 0 success (and a clean drain on SIGTERM), 1 a runtime failure (a port in
+ * use, an unreadable log, a drain that timed out), 2 a usage or config error.
+ */
+public final class Main {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+
+  static final String USAGE_TEXT = """
+      usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
+             sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+
+        serve      run the gateway; without --config it serves the embedded default:
+                   route 'default' to a file log under ./data/default, on 127.0.0.1:50051
+        log cat    print the records of a file log: one JSON object per record (offset,
+                   timestamp, key, headers, base64 data), or the raw data, one per line
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      (args.length == 0 ? err : out).print(USAGE_TEXT);
+      return args.length == 0 ? USAGE : OK;
+    }
+    try {
+      return switch (args[0]) {
+        case "serve" -> serve(new Args(args, 1), out, err);
+        case "log" -> log(args, out, err);
+        default -> throw new UsageException("unknown command '" + args[0] + "' (expected: serve, log cat)");
+      };
+    } catch (UsageException e) {
+      err.println("sinkgate: " + e.getMessage());
+      err.print(USAGE_TEXT);
+      return USAGE;
+    } catch (ConfigException e) {
+      err.println("sinkgate: bad config: " + e.getMessage());
+      return USAGE;
+    }
+  }
+
+  private static int serve(Args a, PrintStream out, PrintStream err) throws UsageException, ConfigException {
+    String configFile = null;
+    List<InetSocketAddress> listen = new ArrayList<>();
+    Duration drainTimeout = null;
+    while (a.hasNext()) {
+      String flag = a.next();
+      switch (flag) {
+        case "--config" -> configFile = a.value(flag);
+        case "--listen" -> listen.add(a.parse(flag, ConfigValues::listenAddress));
+        case "--drain-timeout" -> drainTimeout = a.parse(flag, ConfigValues::duration);
+        default -> throw new UsageException("unknown option '" + flag + "' for serve");
+      }
+    }
+    GatewayConfig config = configFile == null ? ConfigLoader.embeddedDefault() : ConfigLoader.load(Path.of(configFile));
+    if (!listen.isEmpty()) {
+      config = config.withListen(listen);
+    }
+    if (drainTimeout != null) {
+      config = config.withDrainTimeout(drainTimeout);
+    }
+
+    Gateway gateway;
+    try {
+      Router router = Routes.open(config.sinks(), out, w -> err.println("sinkgate: warning: " + w));
+      gateway = Gateway.builder(router).listen(config.listen()).drainTimeout(config.drainTimeout()).build().start();
+    } catch (IOException e) {
+      err.println("sinkgate: cannot start: " + e.getMessage());
+      return FAILED;
+    }
+
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), s -> stop.countDown());
+    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    Gateway g = gateway;
+    GatewayConfig c = config;
+    // Any other way out of the JVM still drains and closes the sinks (drain is idempotent).
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> g.drain(c.drainTimeout()), "sinkgate-shutdown"));
+
+    List<String> addresses = gateway.boundAddresses().stream().map(Main::format).toList();
+    err.println("sinkgate: serving routes " + gateway.router().names() + " from " + config.source()
+        + " on " + String.join(", ", addresses) + " (transport " + (Epoll.isAvailable() ? "epoll" : "nio") + ")");
+    err.flush();
+
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stop.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    err.println("sinkgate: draining (up to " + config.drainTimeout().toMillis() + " ms)");
+    boolean clean = gateway.drain(config.drainTimeout());
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    err.println(clean ? "sinkgate: drained; every sink flushed and closed"
+        : "sinkgate: drain timeout passed with writes still in flight; sinks closed anyway");
+    return clean ? OK : FAILED;
+  }
+
+  private static int log(String[] args, PrintStream out, PrintStream err) throws UsageException {
+    if (args.length < 2 || !args[1].equals("cat")) {
+      throw new UsageException("expected 'log cat PATH'");
+    }
+    Args a = new Args(args, 2);
+    String path = null;
+    LogCat.Format format = LogCat.Format.JSON;
+    long from = 0;
+    while (a.hasNext()) {
+      String arg = a.next();
+      switch (arg) {
+        case "--format" -> {
+          String f = a.value(arg);
+          format = switch (f) {
+            case "json" -> LogCat.Format.JSON;
+            case "raw" -> LogCat.Format.RAW;
+            default -> throw new UsageException("--format '" + f + "' (expected: json or raw)");
+          };
+        }
+        case "--from" -> from = a.parse(arg, s -> {
+          long v = Long.parseLong(s);
+          if (v < 0) {
+            throw new IllegalArgumentException("'" + s + "' (expected: an offset >= 0)");
+          }
+          return v;
+        });
+        default -> {
+          if (arg.startsWith("--") || path != null) {
+            throw new UsageException("unexpected argument '" + arg + "' for log cat");
+          }
+          path = arg;
+        }
+      }
+    }
+    if (path == null) {
+      throw new UsageException("log cat needs the PATH of a file log directory");
+    }
+    try {
+      LogCat.print(Path.of(path), from, format, out);
+      return OK;
+    } catch (NoSuchFileException e) {
+      err.println("sinkgate: " + e.getFile() + ": " + (e.getReason() == null ? "no such directory" : e.getReason()));
+      return FAILED;
+    } catch (IOException e) {
+      err.println("sinkgate: reading " + path + " failed: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  private static String format(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /** A command line mistake; the message says what was given and what was expected. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  private static final class Args {
+    private final String[] args;
+    private int i;
+
+    Args(String[] args, int start) {
+      this.args = args;
+      this.i = start;
+    }
+
+    boolean hasNext() {
+      return i < args.length;
+    }
+
+    String next() {
+      return args[i++];
+    }
+
+    String value(String flag) throws UsageException {
+      if (!hasNext()) {
+        throw new UsageException(flag + " needs a value");
+      }
+      return next();
+    }
+
+    <T> T parse(String flag, java.util.function.Function<String, T> parser) throws UsageException {
+      String v = value(flag);
+      try {
+        return parser.apply(v);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(flag + ": " + e.getMessage());
+      }
+    }
+  }
+}

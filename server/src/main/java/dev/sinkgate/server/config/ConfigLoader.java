@@ -1,0 +1,324 @@
+package dev.sinkgate.server.config;
+
+import dev.sinkgate.server.log.FsyncPolicy;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.SinkNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads and validates the YAML config. Works on SnakeYAML's node tree, not on plain
+ * maps, so every error can name the file, line and column of the offending key, say what
+ * was found and what was expected, and suggest the nearest known key for a typo.
+ *
+ * <pre>
+ * listen: ["127.0.0.1:50051"]       # or a single string
+ * drain_timeout: 20s
+ * sinks:
+ *   default: { type: file, path: ./data/default }
+ *   audit:   { type: file, path: ./data/audit, max_record_bytes: 65536, fsync: always }
+ *   trash:   { type: discard }
+ *   console: { type: stdout }
+ * </pre>
+ * Relative paths are resolved against the gateway's working directory.
+ */
+public final class ConfigLoader {
+  static final List<String> TOP_KEYS = List.of("listen", "drain_timeout", "sinks");
+  public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 50051);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
+  static final int DEFAULT_QUEUE_RECORDS = 4096;
+  static final long DEFAULT_QUEUE_BYTES = 64L << 20;
+
+  private final String source;
+
+  private ConfigLoader(String source) {
+    this.source = source;
+  }
+
+  /** Reads and validates {@code file}. */
+  public static GatewayConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such config file");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read the config file: " + e.getMessage());
+    }
+    return parse(file.toString(), text);
+  }
+
+  /** The configuration used when no file is given: one {@code default} route to a file log under ./data. */
+  public static GatewayConfig embeddedDefault() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("default-config.yaml")) {
+      return parse("embedded default config", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException | ConfigException e) {
+      throw new IllegalStateException("the embedded default config is broken (a bug)", e);
+    }
+  }
+
+  /** Validates {@code text}; {@code source} names it in error messages. */
+  public static GatewayConfig parse(String source, String text) throws ConfigException {
+    return new ConfigLoader(source).parse(text);
+  }
+
+  private GatewayConfig parse(String text) throws ConfigException {
+    Node root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      root = new Yaml(options).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      Mark m = e.getProblemMark();
+      throw new ConfigException(source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)
+          + ": not valid YAML: " + e.getProblem());
+    } catch (RuntimeException e) {
+      throw new ConfigException(source + ": not valid YAML: " + e.getMessage());
+    }
+    if (root == null) {
+      throw new ConfigException(source + ": the config is empty (expected: a mapping with 'sinks:')");
+    }
+    Map<String, NodeTuple> top = mapping(root, "the top level", TOP_KEYS);
+
+    List<InetSocketAddress> listen = List.of(DEFAULT_LISTEN);
+    if (top.containsKey("listen")) {
+      listen = listen(top.get("listen").getValueNode());
+    }
+    Duration drain = DEFAULT_DRAIN_TIMEOUT;
+    if (top.containsKey("drain_timeout")) {
+      Node n = top.get("drain_timeout").getValueNode();
+      drain = convert(n, "drain_timeout", ConfigValues::duration);
+    }
+    NodeTuple sinksTuple = top.get("sinks");
+    if (sinksTuple == null) {
+      throw error(root, "the top level", "missing key 'sinks' (expected: a mapping of route names"
+          + " to sinks, e.g. sinks: { default: { type: file, path: ./data/default } })");
+    }
+    Map<String, NodeTuple> sinkNodes = mapping(sinksTuple.getValueNode(), "sinks", null);
+    if (sinkNodes.isEmpty()) {
+      throw error(sinksTuple.getValueNode(), "sinks", "no sinks (expected: at least one route)");
+    }
+    List<SinkConfig> sinks = new ArrayList<>();
+    for (Map.Entry<String, NodeTuple> e : sinkNodes.entrySet()) {
+      sinks.add(sink(e.getKey(), e.getValue()));
+    }
+    return new GatewayConfig(source, listen, drain, List.copyOf(sinks));
+  }
+
+  private List<InetSocketAddress> listen(Node node) throws ConfigException {
+    List<Node> items = new ArrayList<>();
+    if (node instanceof SequenceNode seq) {
+      items.addAll(seq.getValue());
+    } else {
+      items.add(node);
+    }
+    if (items.isEmpty()) {
+      throw error(node, "listen", "no addresses (expected: one or more host:port)");
+    }
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (Node item : items) {
+      out.add(convert(item, "listen", ConfigValues::listenAddress));
+    }
+    return List.copyOf(out);
+  }
+
+  private SinkConfig sink(String name, NodeTuple tuple) throws ConfigException {
+    String where = "sinks." + name;
+    if (!SinkNames.isValid(name)) {
+      throw error(tuple.getKeyNode(), where, "'" + name + "' is not a valid route name (expected: "
+          + SinkNames.RULE + ")");
+    }
+    Node body = tuple.getValueNode();
+    Map<String, NodeTuple> keys = mapping(body, where, null);
+    NodeTuple typeTuple = keys.get("type");
+    if (typeTuple == null) {
+      throw error(body, where, "missing key 'type' (expected one of: "
+          + String.join(", ", SinkType.configNames()) + ")");
+    }
+    String typeName = scalar(typeTuple.getValueNode(), where + ".type");
+    SinkType type = SinkType.byConfigName(typeName);
+    if (type == null) {
+      throw error(typeTuple.getValueNode(), where + ".type", "'" + typeName + "' is not a sink type"
+          + suggestion(typeName, SinkType.configNames()) + " (expected one of: "
+          + String.join(", ", SinkType.configNames()) + ")");
+    }
+    checkKeys(keys, where, type.keys(), "a " + typeName + " sink");
+
+    long maxRecord = sizeKey(keys, "max_record_bytes", where, Route.DEFAULT_MAX_RECORD_BYTES);
+    if (maxRecord > Integer.MAX_VALUE - (1 << 20)) {
+      throw error(keys.get("max_record_bytes").getValueNode(), where + ".max_record_bytes",
+          maxRecord + " bytes is too large (expected: at most 2047MiB)");
+    }
+    long queue = sizeKey(keys, "queue", where, DEFAULT_QUEUE_RECORDS);
+    if (queue < 1 || queue > 1_000_000) {
+      throw error(keys.get("queue").getValueNode(), where + ".queue",
+          queue + " (expected: a record count from 1 to 1000000)");
+    }
+    long queueBytes = sizeKey(keys, "queue_bytes", where, Math.max(DEFAULT_QUEUE_BYTES, maxRecord));
+    if (queueBytes < maxRecord) {
+      throw error(keys.get("queue_bytes").getValueNode(), where + ".queue_bytes", queueBytes
+          + " bytes is less than max_record_bytes " + maxRecord + " (expected: >= max_record_bytes)");
+    }
+
+    Path path = null;
+    FsyncPolicy fsync = null;
+    if (type == SinkType.FILE) {
+      NodeTuple pathTuple = keys.get("path");
+      if (pathTuple == null) {
+        throw error(body, where, "a file sink needs 'path', the directory of its log"
+            + " (e.g. path: ./data/" + name + ")");
+      }
+      String p = scalar(pathTuple.getValueNode(), where + ".path");
+      if (p.isBlank()) {
+        throw error(pathTuple.getValueNode(), where + ".path", "empty (expected: a directory path)");
+      }
+      path = Path.of(p);
+      fsync = FsyncPolicy.ALWAYS;
+      NodeTuple fsyncTuple = keys.get("fsync");
+      if (fsyncTuple != null) {
+        String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
+        List<String> modes = List.of("always", "never");
+        if (!modes.contains(f)) {
+          throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
+              + " (expected one of: always, never)");
+        }
+        fsync = FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
+      }
+    }
+    return new SinkConfig(name, type, path, (int) maxRecord, fsync, (int) queue, queueBytes);
+  }
+
+  private long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)
+      throws ConfigException {
+    NodeTuple t = keys.get(key);
+    if (t == null) {
+      return dflt;
+    }
+    return convert(t.getValueNode(), where + "." + key, ConfigValues::size);
+  }
+
+  /** The keys of a mapping node, checked against {@code allowed} (null: any key). */
+  private Map<String, NodeTuple> mapping(Node node, String where, List<String> allowed)
+      throws ConfigException {
+    if (!(node instanceof MappingNode map)) {
+      throw error(node, where, "expected a mapping (key: value), found " + describe(node));
+    }
+    Map<String, NodeTuple> out = new LinkedHashMap<>();
+    for (NodeTuple t : map.getValue()) {
+      String key = scalar(t.getKeyNode(), where);
+      if (out.put(key, t) != null) {
+        throw error(t.getKeyNode(), where, "key '" + key + "' appears twice");
+      }
+    }
+    if (allowed != null) {
+      checkKeys(out, where, allowed, where);
+    }
+    return out;
+  }
+
+  private void checkKeys(Map<String, NodeTuple> keys, String where, List<String> allowed, String what)
+      throws ConfigException {
+    for (Map.Entry<String, NodeTuple> e : keys.entrySet()) {
+      if (!allowed.contains(e.getKey())) {
+        throw error(e.getValue().getKeyNode(), where, "unknown key '" + e.getKey() + "'"
+            + suggestion(e.getKey(), allowed) + " (keys for " + what + ": " + String.join(", ", allowed) + ")");
+      }
+    }
+  }
+
+  private String scalar(Node node, String where) throws ConfigException {
+    if (!(node instanceof ScalarNode s)) {
+      throw error(node, where, "expected a single value, found " + describe(node));
+    }
+    return s.getValue();
+  }
+
+  private interface Parser<T> {
+    T parse(String text);
+  }
+
+  private <T> T convert(Node node, String where, Parser<T> parser) throws ConfigException {
+    String text = scalar(node, where);
+    try {
+      return parser.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(node, where, e.getMessage());
+    }
+  }
+
+  private ConfigException error(Node node, String where, String what) {
+    Mark m = node.getStartMark();
+    return new ConfigException(source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)
+        + ": " + where + ": " + what);
+  }
+
+  private static String describe(Node node) {
+    if (node instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (node instanceof SequenceNode) {
+      return "a list";
+    }
+    return "'" + ((ScalarNode) node).getValue() + "'";
+  }
+
+  /** "; did you mean 'x'?" for the nearest candidate within two edits, else "". */
+  static String suggestion(String given, List<String> candidates) {
+    String best = null;
+    int bestDistance = 3;
+    Set<String> seen = new HashSet<>();
+    for (String c : candidates) {
+      if (!seen.add(c)) {
+        continue;
+      }
+      int d = editDistance(given.toLowerCase(Locale.ROOT), c);
+      if (d < bestDistance) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,18 @@
+package dev.sinkgate.server.config;
+
+import dev.sinkgate.server.log.FsyncPolicy;
+import java.nio.file.Path;
+
+/**
+ * One entry under {@code sinks:}.
+ *
+ * @param name the route name
+ * @param type which built-in sink serves the route
+ * @param path the log directory ({@code file} only, else null)
+ * @param maxRecordBytes the largest record the route accepts
+ * @param fsync when a {@code file} route syncs ({@code file} only, else null)
+ * @param queueRecords records the route may hold queued before it answers RESOURCE_EXHAUSTED
+ * @param queueBytes bytes the route may hold queued before it answers RESOURCE_EXHAUSTED
+ */
+public record SinkConfig(String name, SinkType type, Path path, int maxRecordBytes,
+    FsyncPolicy fsync, int queueRecords, long queueBytes) {}

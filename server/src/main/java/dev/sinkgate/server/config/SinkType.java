@@ -1,0 +1,48 @@
+package dev.sinkgate.server.config;
+
+import java.util.List;
+
+/** The built-in sink types and the keys each accepts besides the common ones. */
+public enum SinkType {
+  /** An append-only log of framed records in a directory. */
+  FILE("file", List.of("path", "fsync")),
+  /** Accepts and drops every record. */
+  DISCARD("discard", List.of()),
+  /** Writes each record's data and a newline to the gateway's standard output. */
+  STDOUT("stdout", List.of());
+
+  /** Keys every sink type accepts. */
+  static final List<String> COMMON_KEYS = List.of("type", "max_record_bytes", "queue", "queue_bytes");
+
+  private final String configName;
+  private final List<String> ownKeys;
+
+  SinkType(String configName, List<String> ownKeys) {
+    this.configName = configName;
+    this.ownKeys = ownKeys;
+  }
+
+  public String configName() {
+    return configName;
+  }
+
+  /** Every key a sink of this type accepts. */
+  List<String> keys() {
+    List<String> all = new java.util.ArrayList<>(COMMON_KEYS);
+    all.addAll(ownKeys);
+    return all;
+  }
+
+  static SinkType byConfigName(String name) {
+    for (SinkType t : values()) {
+      if (t.configName.equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  static List<String> configNames() {
+    return java.util.Arrays.stream(values()).map(SinkType::configName).toList();
+  }
+}

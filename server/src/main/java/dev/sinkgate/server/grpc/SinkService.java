@@ -1,0 +1,84 @@
+package dev.sinkgate.server.grpc;
+
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.proto.v1.WriteAck;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.proto.v1.WriteResponse;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.Router;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves {@code sinkgate.v1.Sink}: resolves each record's route, hands the record to the
+ * route's sink and answers from the sink's callback. Never blocks the calling thread, so
+ * it can run on the transport's event loop.
+ */
+public final class SinkService extends SinkGrpc.SinkImplBase {
+  private final Router router;
+  private final StreamLimits limits;
+  private final Set<WriteStreamHandler> streams = ConcurrentHashMap.newKeySet();
+
+  public SinkService(Router router, StreamLimits limits) {
+    this.router = router;
+    this.limits = limits;
+  }
+
+  @Override
+  public void write(WriteRequest request, StreamObserver<WriteResponse> responses) {
+    Route route;
+    try {
+      route = router.resolve(request.getSink(), request.getData().size());
+    } catch (RecordRejectedException e) {
+      responses.onError(Statuses.toException(e, "", request.getSink()));
+      return;
+    }
+    route.sink().append(toRecord(request)).whenComplete((accepted, error) -> {
+      if (error != null) {
+        responses.onError(Statuses.toException(error, "", route.name()));
+        return;
+      }
+      responses.onNext(WriteResponse.newBuilder()
+          .setWritten(accepted.written())
+          .setDurability(accepted.durability())
+          .setOffset(accepted.offset())
+          .build());
+      responses.onCompleted();
+    });
+  }
+
+  @Override
+  public StreamObserver<WriteRequest> writeStream(StreamObserver<WriteAck> acks) {
+    WriteStreamHandler handler =
+        new WriteStreamHandler(router, (ServerCallStreamObserver<WriteAck>) acks, limits, streams::remove);
+    streams.add(handler);
+    handler.start();
+    return handler;
+  }
+
+  /** Asks every open stream to finish what it accepted and end with UNAVAILABLE. */
+  public void drainStreams() {
+    for (WriteStreamHandler h : streams) {
+      h.drain();
+    }
+  }
+
+  static Record toRecord(WriteRequest request) {
+    return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
+        deadlineNanos(Context.current().getDeadline()));
+  }
+
+  private static long deadlineNanos(Deadline deadline) {
+    if (deadline == null) {
+      return Long.MAX_VALUE;
+    }
+    return System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+  }
+}

@@ -1,0 +1,267 @@
+package dev.sinkgate.server.grpc;
+
+import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.proto.v1.WriteAck;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.Router;
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * One WriteStream: records in order, cumulative acks in order, manual flow control.
+ *
+ * <p>Records are handed to their routes as they arrive; each gets a slot in a FIFO. When
+ * the slot at the head completes, it and every completed slot behind it are acknowledged
+ * with one cumulative {@link WriteAck}. The transport is asked for a new record only while
+ * the stream holds fewer than {@link StreamLimits} records and bytes in flight, so a slow
+ * sink stops the reading of the stream. Acks are coalesced: while the client is not ready
+ * to receive, only the newest count is kept.
+ *
+ * <p>The first failing record ends the stream: the records before it are acknowledged,
+ * then the stream closes with that record's status, naming its index. All state is
+ * guarded by {@code this}; outbound messages are sent under the same lock so they stay in
+ * order.
+ */
+final class WriteStreamHandler implements StreamObserver<WriteRequest> {
+  private static final class Slot {
+    final long index;
+    final int bytes;
+    final String route;
+    boolean done;
+    Durability durability;
+    Throwable error;
+
+    Slot(long index, int bytes, String route) {
+      this.index = index;
+      this.bytes = bytes;
+      this.route = route;
+    }
+  }
+
+  private final Router router;
+  private final ServerCallStreamObserver<WriteAck> out;
+  private final StreamLimits limits;
+  private final Consumer<WriteStreamHandler> onEnd;
+
+  private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+  private long received;
+  private long requested; // asked of the transport, not yet received
+  private long inFlightBytes;
+  private long acked;
+  private long ackedBytes;
+  private Durability weakest;
+  private long lastSentCount = -1;
+  private long largestSeen;
+  private final long initialEstimate;
+  /** A record failed validation: take no more records, the stream is about to end. */
+  private boolean failing;
+  private boolean halfClosed;
+  private boolean draining;
+  private boolean ended;
+
+  WriteStreamHandler(Router router, ServerCallStreamObserver<WriteAck> out, StreamLimits limits,
+      Consumer<WriteStreamHandler> onEnd) {
+    this.router = router;
+    this.out = out;
+    this.limits = limits;
+    this.onEnd = onEnd;
+    this.initialEstimate = router.largestRecordLimit();
+  }
+
+  /** Called from the service method, before the call starts: takes over inbound flow control. */
+  void start() {
+    out.disableAutoRequest();
+    out.setOnReadyHandler(this::onReady);
+    out.setOnCancelHandler(this::onCancel);
+    requestMore();
+  }
+
+  @Override
+  public void onNext(WriteRequest request) {
+    Slot slot;
+    Route route;
+    synchronized (this) {
+      requested--;
+      if (ended || draining || failing) {
+        return; // not acknowledged: the client resends it
+      }
+      long index = received++;
+      int size = request.getData().size();
+      largestSeen = Math.max(largestSeen, size);
+      try {
+        route = router.resolve(request.getSink(), size);
+      } catch (RecordRejectedException e) {
+        Slot failed = new Slot(index, size, request.getSink());
+        failed.done = true;
+        failed.error = e;
+        failing = true;
+        pending.add(failed);
+        inFlightBytes += size;
+        advance();
+        return;
+      }
+      slot = new Slot(index, size, route.name());
+      pending.add(slot);
+      inFlightBytes += size;
+    }
+    route.sink().append(SinkService.toRecord(request)).whenComplete((accepted, error) -> completed(slot, accepted, error));
+    requestMore();
+  }
+
+  private void completed(Slot slot, Accepted accepted, Throwable error) {
+    synchronized (this) {
+      slot.done = true;
+      if (error != null) {
+        slot.error = error;
+      } else {
+        slot.durability = accepted.durability();
+      }
+      advance();
+    }
+    requestMore();
+  }
+
+  /** Acknowledges completed slots at the head; ends the stream on a failure or when finished. Holds the lock. */
+  private void advance() {
+    if (ended) {
+      return;
+    }
+    while (!pending.isEmpty() && pending.peek().done) {
+      Slot head = pending.peek();
+      if (head.error != null) {
+        sendAck(true);
+        StatusRuntimeException e = Statuses.toException(head.error,
+            "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route);
+        end(e);
+        return;
+      }
+      pending.poll();
+      inFlightBytes -= head.bytes;
+      acked++;
+      ackedBytes += head.bytes;
+      if (weakest == null || head.durability.getNumber() < weakest.getNumber()) {
+        weakest = head.durability;
+      }
+    }
+    if (pending.isEmpty() && (halfClosed || draining)) {
+      sendAck(true);
+      if (halfClosed) {
+        end(null);
+      } else {
+        end(Statuses.withRetryInfo(Status.UNAVAILABLE, "gateway is draining (shutting down): the first "
+            + acked + " records of this stream are acknowledged; resend from record " + acked
+            + " on a new stream", DrainGate.RETRY_AFTER));
+      }
+      return;
+    }
+    sendAck(false);
+  }
+
+  /**
+   * Sends the newest cumulative ack if it is new and the client can take it. A forced ack
+   * (before the stream ends) is sent even when the client is slow to read, and even for
+   * zero records if none was sent yet.
+   */
+  private void sendAck(boolean force) {
+    boolean fresh = acked != lastSentCount;
+    if (!fresh && !(force && lastSentCount < 0)) {
+      return;
+    }
+    if (!force && !out.isReady()) {
+      return; // onReady sends the newest count
+    }
+    lastSentCount = acked;
+    out.onNext(WriteAck.newBuilder()
+        .setCount(acked)
+        .setWritten(ackedBytes)
+        .setDurability(weakest == null ? Durability.DURABILITY_UNSPECIFIED : weakest)
+        .build());
+  }
+
+  private void end(StatusRuntimeException error) {
+    ended = true;
+    if (error == null) {
+      out.onCompleted();
+    } else {
+      out.onError(error);
+    }
+    onEnd.accept(this);
+  }
+
+  /**
+   * Asks the transport for as many records as the limits allow. Record sizes are unknown
+   * until they arrive, so the byte room is divided by the largest record seen so far (by
+   * the largest route limit before the first one), and small top-ups are batched.
+   */
+  private void requestMore() {
+    int n;
+    synchronized (this) {
+      if (ended || draining || halfClosed || failing) {
+        return;
+      }
+      long estimate = largestSeen > 0 ? Math.max(largestSeen, 256) : Math.max(initialEstimate, 256);
+      long byRecords = limits.maxRecords() - pending.size() - requested;
+      long byBytes = (limits.maxBytes() - inFlightBytes) / estimate - requested;
+      n = (int) Math.max(0, Math.min(byRecords, byBytes));
+      if (requested == 0 && pending.isEmpty()) {
+        n = Math.max(n, 1); // always make progress, even with a record larger than the byte bound
+      } else if (requested > 0 && n < Math.max(1, limits.maxRecords() / 8)) {
+        return; // enough is on its way; top up in batches
+      }
+      if (n == 0) {
+        return;
+      }
+      requested += n;
+    }
+    out.request(n);
+  }
+
+  private void onReady() {
+    synchronized (this) {
+      if (!ended) {
+        sendAck(false);
+      }
+    }
+  }
+
+  private void onCancel() {
+    synchronized (this) {
+      ended = true;
+    }
+    onEnd.accept(this);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    synchronized (this) {
+      ended = true;
+    }
+    onEnd.accept(this);
+  }
+
+  @Override
+  public void onCompleted() {
+    synchronized (this) {
+      halfClosed = true;
+      advance();
+    }
+  }
+
+  /** Stops taking records; finishes the ones in flight and ends the stream with UNAVAILABLE. */
+  void drain() {
+    synchronized (this) {
+      if (ended || halfClosed) {
+        return;
+      }
+      draining = true;
+      advance();
+    }
+  }
+}

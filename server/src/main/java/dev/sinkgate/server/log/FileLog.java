@@ -1,0 +1,197 @@
+package dev.sinkgate.server.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * An append-only log of framed records in a directory, reusable apart from the gRPC
+ * layer (the file sink uses it; the spool will). Not thread-safe: one writer thread
+ * owns it (see {@link FileLogSink}).
+ *
+ * <p>Records are numbered 0, 1, 2, …; the number (the offset) is stable across restarts.
+ * Opening a log scans it, checks every CRC and cuts off a torn tail left by a crash:
+ * the cut bytes are kept in a {@code .torn-POSITION} file next to the segment and a
+ * warning names how many bytes were cut. The format is {@link LogFormat}.
+ *
+ * <p>This version keeps one segment per log; the segment file is named by its base
+ * offset so that rolling needs no format change.
+ */
+public final class FileLog implements AutoCloseable {
+  private final Path dir;
+  private final Path segment;
+  private final FileChannel channel;
+  private final Consumer<String> warnings;
+  private long nextOffset;
+  private long size;
+  private boolean closed;
+
+  private FileLog(Path dir, Path segment, FileChannel channel, long nextOffset, long size,
+      Consumer<String> warnings) {
+    this.dir = dir;
+    this.segment = segment;
+    this.channel = channel;
+    this.nextOffset = nextOffset;
+    this.size = size;
+    this.warnings = warnings;
+  }
+
+  /** The segment file of a log directory holding records from {@code baseOffset}. */
+  static Path segmentFile(Path dir, long baseOffset) {
+    return dir.resolve(String.format("%020d.log", baseOffset));
+  }
+
+  /**
+   * Opens the log in {@code dir}, creating the directory and its first segment if they
+   * do not exist, and recovering a torn tail.
+   *
+   * @param warnings receives one line per recovery action
+   */
+  public static FileLog open(Path dir, Consumer<String> warnings) throws IOException {
+    Files.createDirectories(dir);
+    Path segment = segmentFile(dir, 0);
+    boolean created = false;
+    if (!Files.exists(segment)) {
+      try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ch.write(LogFormat.segmentHeader(0));
+        ch.force(true);
+      }
+      created = true;
+    }
+    if (created) {
+      fsyncDirectory(dir);
+    }
+    long count = 0;
+    long validEnd;
+    try (SegmentScanner scanner = new SegmentScanner(segment)) {
+      while (scanner.next() != null) {
+        count++;
+      }
+      validEnd = scanner.validEnd();
+      count += scanner.baseOffset();
+    }
+    FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      long fileSize = channel.size();
+      if (fileSize > validEnd) {
+        Path aside = segment.resolveSibling(segment.getFileName() + ".torn-" + validEnd);
+        try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          channel.transferTo(validEnd, fileSize - validEnd, out);
+          out.force(true);
+        }
+        channel.truncate(validEnd);
+        channel.force(true);
+        fsyncDirectory(dir);
+        warnings.accept("file log " + dir + ": cut " + (fileSize - validEnd)
+            + " bytes of a torn record at byte " + validEnd + " of " + segment.getFileName()
+            + " (kept in " + aside.getFileName() + "); " + count + " records remain");
+      }
+      channel.position(validEnd);
+      return new FileLog(dir, segment, channel, count, validEnd, warnings);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** A record to append. */
+  public record Entry(String key, Map<String, String> headers, byte[] data) {}
+
+  /** The offset the next appended record will get. */
+  public long nextOffset() {
+    return nextOffset;
+  }
+
+  /** Bytes in the log, headers included. */
+  public long sizeBytes() {
+    return size;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /**
+   * Appends {@code entries} in order with one write and returns the offset of the first.
+   * The records reach the OS, not the disk: call {@link #sync()} for that. If the write
+   * fails, the log is cut back to where it was, so a failed batch leaves no partial record.
+   */
+  public long append(List<Entry> entries, long timestampMillis) throws IOException {
+    checkOpen();
+    int bytes = 0;
+    for (Entry e : entries) {
+      bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data()));
+    }
+    ByteBuffer buf = ByteBuffer.allocate(bytes);
+    long first = nextOffset;
+    long offset = first;
+    for (Entry e : entries) {
+      LogFormat.writeFrame(buf, offset++, timestampMillis, e.key(), e.headers(), e.data());
+    }
+    buf.flip();
+    try {
+      while (buf.hasRemaining()) {
+        channel.write(buf);
+      }
+    } catch (IOException e) {
+      try {
+        channel.truncate(size);
+        channel.position(size);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    size += bytes;
+    nextOffset = offset;
+    return first;
+  }
+
+  /** Forces every appended record to stable storage (fdatasync). */
+  public void sync() throws IOException {
+    checkOpen();
+    channel.force(false);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("file log " + dir + " is closed");
+    }
+  }
+
+  /** Syncs and closes. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      channel.force(false);
+    } finally {
+      channel.close();
+    }
+  }
+
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileLog(" + dir + ", next offset " + nextOffset + ")";
+  }
+}

@@ -1,0 +1,176 @@
+package dev.sinkgate.server.log;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk format of a file log, version 1. Documented in {@code docs/file-log-format.md};
+ * this class is the single place that reads and writes it.
+ *
+ * <pre>
+ * segment  = header frame*
+ * header   = "SGLG" u16 version(=1) u16 flags(=0) u64 base_offset          (16 bytes)
+ * frame    = u32 body_length  u32 crc32c(body)  body
+ * body     = u8 attributes(=0) u64 offset i64 timestamp_ms
+ *            u32 key_length key  u32 header_count (u32 len name u32 len value)*
+ *            u32 data_length data
+ * </pre>
+ * All integers are big-endian; strings are UTF-8.
+ */
+public final class LogFormat {
+  private LogFormat() {}
+
+  static final int MAGIC = 0x53474C47; // "SGLG"
+  static final short VERSION = 1;
+  public static final int SEGMENT_HEADER_BYTES = 16;
+  static final int FRAME_HEADER_BYTES = 8;
+  /** Upper bound on a body, so a corrupt length field cannot make a reader allocate gigabytes. */
+  static final int MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+  static ByteBuffer segmentHeader(long baseOffset) {
+    ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
+    b.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putLong(baseOffset);
+    return b.flip();
+  }
+
+  /** Returns the segment's base offset, or throws if the header is not a version-1 header. */
+  static long readSegmentHeader(ByteBuffer b, String where) throws CorruptLogException {
+    if (b.remaining() < SEGMENT_HEADER_BYTES) {
+      throw new CorruptLogException(where + ": segment header is " + b.remaining()
+          + " bytes (expected: " + SEGMENT_HEADER_BYTES + ")");
+    }
+    int magic = b.getInt();
+    short version = b.getShort();
+    b.getShort();
+    long base = b.getLong();
+    if (magic != MAGIC) {
+      throw new CorruptLogException(where + ": not a sinkgate log segment (magic 0x"
+          + Integer.toHexString(magic) + ", expected: 0x" + Integer.toHexString(MAGIC) + ")");
+    }
+    if (version != VERSION) {
+      throw new CorruptLogException(where + ": log format version " + version
+          + " (this sinkgate reads version " + VERSION + ")");
+    }
+    return base;
+  }
+
+  /** The number of bytes {@link #writeFrame} appends for this record. */
+  static int frameSize(String key, Map<String, String> headers, byte[] data) {
+    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length);
+  }
+
+  /** Appends one framed record to {@code out}, which must have room for {@link #frameSize}. */
+  static void writeFrame(ByteBuffer out, long offset, long timestampMillis,
+      String key, Map<String, String> headers, byte[] data) {
+    byte[] keyBytes = utf8(key);
+    byte[][] headerBytes = encodedHeaders(headers);
+    int bodyLength = bodySize(keyBytes, headerBytes, data.length);
+    int frameStart = out.position();
+    out.putInt(bodyLength).putInt(0); // crc patched below
+    int bodyStart = out.position();
+    out.put((byte) 0).putLong(offset).putLong(timestampMillis);
+    out.putInt(keyBytes.length).put(keyBytes);
+    out.putInt(headerBytes.length / 2);
+    for (byte[] part : headerBytes) {
+      out.putInt(part.length).put(part);
+    }
+    out.putInt(data.length).put(data);
+    CRC32C crc = new CRC32C();
+    crc.update(out.duplicate().position(bodyStart).limit(bodyStart + bodyLength));
+    out.putInt(frameStart + 4, (int) crc.getValue());
+  }
+
+  /** The result of looking for a frame at some position. */
+  enum FrameCheck { COMPLETE, TRUNCATED, CORRUPT }
+
+  /**
+   * Checks the frame starting at {@code b}'s position without consuming it: whether it
+   * is whole and its CRC matches.
+   */
+  static FrameCheck checkFrame(ByteBuffer b) {
+    if (b.remaining() < FRAME_HEADER_BYTES) {
+      return FrameCheck.TRUNCATED;
+    }
+    int p = b.position();
+    int bodyLength = b.getInt(p);
+    if (bodyLength <= 0 || bodyLength > MAX_BODY_BYTES) {
+      return FrameCheck.CORRUPT;
+    }
+    if (b.remaining() < FRAME_HEADER_BYTES + bodyLength) {
+      return FrameCheck.TRUNCATED;
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(b.duplicate().position(p + FRAME_HEADER_BYTES).limit(p + FRAME_HEADER_BYTES + bodyLength));
+    return (int) crc.getValue() == b.getInt(p + 4) ? FrameCheck.COMPLETE : FrameCheck.CORRUPT;
+  }
+
+  /** Length of the frame at {@code b}'s position; call only after {@link #checkFrame} said COMPLETE. */
+  static int frameLength(ByteBuffer b) {
+    return FRAME_HEADER_BYTES + b.getInt(b.position());
+  }
+
+  /** Decodes the (already checked) frame at {@code b}'s position and advances past it. */
+  static LogRecord readFrame(ByteBuffer b, String where) throws CorruptLogException {
+    int bodyLength = b.getInt();
+    b.getInt(); // crc, checked by checkFrame
+    int end = b.position() + bodyLength;
+    try {
+      b.get(); // attributes
+      long offset = b.getLong();
+      long timestamp = b.getLong();
+      String key = new String(bytes(b, end), StandardCharsets.UTF_8);
+      int headerCount = b.getInt();
+      if (headerCount < 0 || headerCount > bodyLength) {
+        throw new CorruptLogException(where + ": header count " + headerCount);
+      }
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (int i = 0; i < headerCount; i++) {
+        String name = new String(bytes(b, end), StandardCharsets.UTF_8);
+        headers.put(name, new String(bytes(b, end), StandardCharsets.UTF_8));
+      }
+      byte[] data = bytes(b, end);
+      if (b.position() != end) {
+        throw new CorruptLogException(where + ": record body has " + (end - b.position())
+            + " bytes after its data (expected: none)");
+      }
+      return new LogRecord(offset, timestamp, key, headers, data);
+    } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+      throw new CorruptLogException(where + ": record body does not parse: " + e);
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b, int end) throws CorruptLogException {
+    int n = b.getInt();
+    if (n < 0 || n > end - b.position()) {
+      throw new CorruptLogException("field length " + n + " runs past the record body");
+    }
+    byte[] out = new byte[n];
+    b.get(out);
+    return out;
+  }
+
+  private static int bodySize(byte[] key, byte[][] headers, int dataLength) {
+    int size = 1 + 8 + 8 + 4 + key.length + 4 + 4 + dataLength;
+    for (byte[] part : headers) {
+      size += 4 + part.length;
+    }
+    return size;
+  }
+
+  private static byte[][] encodedHeaders(Map<String, String> headers) {
+    byte[][] parts = new byte[headers.size() * 2][];
+    int i = 0;
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      parts[i++] = utf8(e.getKey());
+      parts[i++] = utf8(e.getValue());
+    }
+    return parts;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,70 @@
+package dev.sinkgate.server.log;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Reads a file log's records in offset order, checking every CRC, with memory bounded by
+ * the largest record. Safe to use while a gateway appends to the log: it reads what is
+ * complete and stops at the first incomplete frame.
+ */
+public final class LogReader {
+  private LogReader() {}
+
+  /** Receives records; may throw to stop reading. */
+  @FunctionalInterface
+  public interface RecordVisitor {
+    void visit(LogRecord record) throws IOException;
+  }
+
+  /**
+   * Calls {@code visitor} for every record with offset &ge; {@code fromOffset}.
+   *
+   * @return the number of records visited
+   * @throws NoSuchFileException if {@code dir} is not a log directory
+   */
+  public static long read(Path dir, long fromOffset, RecordVisitor visitor) throws IOException {
+    long visited = 0;
+    for (Path segment : segments(dir)) {
+      try (SegmentScanner scanner = new SegmentScanner(segment)) {
+        LogRecord r;
+        while ((r = scanner.next()) != null) {
+          if (r.offset() >= fromOffset) {
+            visitor.visit(r);
+            visited++;
+          }
+        }
+      }
+    }
+    return visited;
+  }
+
+  /** All records of a log, for tests and small logs. */
+  public static List<LogRecord> readAll(Path dir) throws IOException {
+    List<LogRecord> out = new ArrayList<>();
+    read(dir, 0, out::add);
+    return out;
+  }
+
+  static List<Path> segments(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new NoSuchFileException(dir.toString(), null, "not a file log directory");
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> segments = files
+          .filter(p -> p.getFileName().toString().matches("\\d{20}\\.log"))
+          .sorted()
+          .toList();
+      if (segments.isEmpty()) {
+        throw new NoSuchFileException(dir.toString(), null,
+            "no log segments (expected files named like 00000000000000000000.log)");
+      }
+      return segments;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.sinkgate.server.sink;
+
+import dev.sinkgate.client.DataSink;
+import dev.sinkgate.proto.v1.Durability;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Mounts any {@link DataSink} (a lambda, a method reference, an adapter) as a route's
+ * sink. The {@code DataSink} may block: it runs on one thread this class owns, one
+ * record at a time in the order appended, behind a {@link QueueBudget}. Key and headers
+ * are not part of a {@code DataSink}'s shape and are not passed on.
+ */
+public final class DataSinkRecordSink implements RecordSink {
+  private final String name;
+  private final DataSink sink;
+  private final Durability durability;
+  private final QueueBudget budget;
+  private final ExecutorService executor;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * @param name the route name, for messages and the thread name
+   * @param durability the level an accepted record reaches once {@code write} returns
+   */
+  public DataSinkRecordSink(String name, DataSink sink, Durability durability,
+      int maxQueuedRecords, long maxQueuedBytes) {
+    this.name = name;
+    this.sink = sink;
+    this.durability = durability;
+    this.budget = new QueueBudget("route '" + name + "'", maxQueuedRecords, maxQueuedBytes);
+    this.executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "sinkgate-sink-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Accepted> append(Record record) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(closedException());
+    }
+    int size = record.data().length;
+    try {
+      budget.acquire(size);
+    } catch (RecordRejectedException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Accepted> result = new CompletableFuture<>();
+    try {
+      executor.execute(() -> {
+        try {
+          result.complete(writeNow(record));
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        } finally {
+          budget.release(size);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      budget.release(size);
+      result.completeExceptionally(closedException());
+    }
+    return result;
+  }
+
+  private Accepted writeNow(Record record) {
+    if (record.expired()) {
+      throw new RecordRejectedException(RecordRejectedException.Reason.DEADLINE,
+          "route '" + name + "': the deadline passed while the record was queued; it was not written");
+    }
+    int n;
+    try {
+      n = sink.write(record.data());
+    } catch (UncheckedIOException e) {
+      throw new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
+          "route '" + name + "': " + sink + " failed: " + e.getMessage(), Duration.ofSeconds(1));
+    }
+    if (n != record.data().length) {
+      throw new IllegalStateException("route '" + name + "': " + sink + " returned " + n
+          + " for a record of " + record.data().length + " bytes (expected: "
+          + record.data().length + "; a DataSink accepts whole records)");
+    }
+    return new Accepted(n, durability, 0);
+  }
+
+  private RecordRejectedException closedException() {
+    return new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
+        "route '" + name + "' is closed", Duration.ofSeconds(1));
+  }
+
+  /** Finishes queued records (waiting up to 30 s), then closes the {@code DataSink}. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      sink.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DataSinkRecordSink(" + name + ": " + sink + ")";
+  }
+}

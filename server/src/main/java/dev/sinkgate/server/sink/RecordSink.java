@@ -1,0 +1,42 @@
+package dev.sinkgate.server.sink;
+
+import dev.sinkgate.client.DataSink;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The gateway's side of a sink: accepts a {@link Record} (data with key, headers and a
+ * deadline) without blocking the caller, and completes once the record reached the
+ * sink's durability level.
+ *
+ * <p>{@link #append} never blocks: a sink that does blocking work runs it on threads it
+ * owns, and a full queue fails the future at once with
+ * {@link RecordRejectedException.Reason#QUEUE_FULL}. Records appended from one thread are
+ * stored in the order appended. A future fails with {@link RecordRejectedException} for
+ * expected conditions; any other exception means a bug.
+ *
+ * <p>A {@code RecordSink} is also a {@link DataSink}: {@link #write} appends a record
+ * without key or headers and waits for it.
+ *
+ * <p>{@link #close()} stops accepting, finishes every record already accepted (flushing
+ * and syncing what the sink holds) and releases its threads and files. Idempotent.
+ */
+public interface RecordSink extends DataSink {
+
+  /** Accepts {@code record}; the future completes when it is stored, or fails. */
+  CompletableFuture<Accepted> append(Record record);
+
+  @Override
+  default int write(byte[] data) {
+    try {
+      return (int) append(Record.of(data)).join().written();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  void close();
+}
