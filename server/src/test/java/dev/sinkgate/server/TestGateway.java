@@ -1,0 +1,79 @@
+package dev.sinkgate.server;
+
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.Router;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real gateway for tests, served both in-process and on a loopback port, with the
+ * channels a test opens against it. Closing it closes the channels, then drains the
+ * gateway (which closes every route's sink).
+ */
+final class TestGateway implements AutoCloseable {
+  final Gateway gateway;
+  final String inProcessName = "sinkgate-test-" + UUID.randomUUID();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  TestGateway(List<Route> routes) throws IOException {
+    this(routes, StreamLimits.DEFAULT);
+  }
+
+  TestGateway(List<Route> routes, StreamLimits limits) throws IOException {
+    gateway = Gateway.builder(new Router(routes))
+        .inProcess(inProcessName)
+        .listen(List.of(new InetSocketAddress("127.0.0.1", 0)))
+        .streamLimits(limits)
+        .drainTimeout(Duration.ofSeconds(10))
+        .build()
+        .start();
+  }
+
+  /** The transports every behaviour is checked on. */
+  enum Transport { IN_PROCESS, LOOPBACK }
+
+  ManagedChannel channel(Transport t) {
+    ManagedChannel c = t == Transport.IN_PROCESS
+        ? InProcessChannelBuilder.forName(inProcessName).directExecutor().build()
+        : NettyChannelBuilder.forAddress(gateway.boundAddresses().get(0)).usePlaintext().build();
+    synchronized (channels) {
+      channels.add(c);
+    }
+    return c;
+  }
+
+  SinkGrpc.SinkBlockingStub blocking(Transport t) {
+    return SinkGrpc.newBlockingStub(channel(t));
+  }
+
+  SinkGrpc.SinkStub async(Transport t) {
+    return SinkGrpc.newStub(channel(t));
+  }
+
+  int port() {
+    return gateway.boundAddresses().get(0).getPort();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    synchronized (channels) {
+      for (ManagedChannel c : channels) {
+        c.shutdownNow();
+      }
+      for (ManagedChannel c : channels) {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    gateway.close();
+  }
+}
