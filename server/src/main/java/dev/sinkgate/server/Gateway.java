@@ -143,7 +143,7 @@ public final class Gateway implements AutoCloseable {
       return true;
     }
     drained = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
+    final long deadline = System.nanoTime() + timeout.toNanos();
     boolean clean = false;
     boolean interrupted = false;
     health.enterTerminalState();
@@ -154,14 +154,18 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       interrupted = true;
     }
+    // Every Sink call has finished (or the timeout passed). What may still be open are
+    // health watches and reflection streams: give them a moment, then cut them, so a
+    // watcher cannot hold shutdown for the whole grace period.
     for (Server s : servers) {
       s.shutdown();
     }
+    long grace = Math.min(Math.max(0, deadline - System.nanoTime()), TimeUnit.MILLISECONDS.toNanos(500));
     for (Server s : servers) {
       try {
-        long left = Math.max(0, deadline - System.nanoTime());
-        if (interrupted || !s.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+        if (interrupted || !s.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
           s.shutdownNow();
+          s.awaitTermination(1, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
         interrupted = true;
