@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import sun.misc.Signal;
 
 /**
  * The {@code sinkgate} command.
@@ -99,9 +98,7 @@ public final class Main {
       return FAILED;
     }
 
-    CountDownLatch stop = new CountDownLatch(1);
-    Signal.handle(new Signal("TERM"), s -> stop.countDown());
-    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    CountDownLatch stop = TerminationSignals.install();
     Gateway g = gateway;
     GatewayConfig c = config;
     // Any other way out of the JVM still drains and closes the sinks (drain is idempotent).
