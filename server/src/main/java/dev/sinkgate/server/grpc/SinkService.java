@@ -25,6 +25,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
   private final Router router;
   private final StreamLimits limits;
   private final Set<WriteStreamHandler> streams = ConcurrentHashMap.newKeySet();
+  private volatile boolean draining;
 
   public SinkService(Router router, StreamLimits limits) {
     this.router = router;
@@ -33,6 +34,8 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
 
   @Override
   public void write(WriteRequest request, StreamObserver<WriteResponse> responses) {
+    // A cancelled caller simply gets no answer; without a handler, answering would throw.
+    ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(() -> {});
     Route route;
     try {
       route = router.resolve(request.getSink(), request.getData().size());
@@ -60,11 +63,15 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
         new WriteStreamHandler(router, (ServerCallStreamObserver<WriteAck>) acks, limits, streams::remove);
     streams.add(handler);
     handler.start();
+    if (draining) {
+      handler.drain(); // admitted just before the drain began, registered just after
+    }
     return handler;
   }
 
   /** Asks every open stream to finish what it accepted and end with UNAVAILABLE. */
   public void drainStreams() {
+    draining = true;
     for (WriteStreamHandler h : streams) {
       h.drain();
     }
