@@ -1,0 +1,387 @@
+package dev.sinkgate.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sinkgate.server.log.FileLog;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+  private static final long TIMESTAMP = 1_700_000_000_123L;
+
+  @TempDir
+  Path tmp;
+
+  /** The outcome of one {@code sinkgate} invocation. */
+  private record Run(int exitCode, byte[] stdout, String stderr) {
+    String out() {
+      return new String(stdout, StandardCharsets.UTF_8);
+    }
+  }
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.run(args, o, e);
+    }
+    return new Run(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void assertContains(String part, String actual) {
+    assertTrue(actual.contains(part), () -> "expected <" + part + "> in <" + actual + ">");
+  }
+
+  // --- usage and config errors: exit 2 ---
+
+  @Test
+  void serve_configWithTypo_exits2NamingFileAndLine() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(config, """
+        listen: ["127.0.0.1:0"]
+        sinks:
+          default:
+            type: file
+            pth: ./data/default
+        """);
+
+    Run r = run("serve", "--config", config.toString());
+
+    assertEquals(2, r.exitCode());
+    assertContains(config + ":5:", r.stderr());
+    assertContains("'pth'", r.stderr());
+    assertContains("did you mean 'path'?", r.stderr());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void serve_missingConfigFile_exits2NamingTheFile() {
+    Path config = tmp.resolve("absent.yaml");
+
+    Run r = run("serve", "--config", config.toString());
+
+    assertEquals(2, r.exitCode());
+    assertContains(config + ": no such config file", r.stderr());
+  }
+
+  @Test
+  void run_unknownCommand_exits2WithUsage() {
+    Run r = run("frobnicate");
+
+    assertEquals(2, r.exitCode());
+    assertContains("unknown command 'frobnicate'", r.stderr());
+    assertContains("usage: sinkgate serve", r.stderr());
+  }
+
+  @Test
+  void run_noArguments_exits2WithUsage() {
+    Run r = run();
+
+    assertEquals(2, r.exitCode());
+    assertContains("usage: sinkgate serve", r.stderr());
+  }
+
+  @Test
+  void run_help_printsUsageToStdoutAndExits0() {
+    Run r = run("--help");
+
+    assertEquals(0, r.exitCode());
+    assertContains("usage: sinkgate serve", r.out());
+  }
+
+  @Test
+  void serve_unknownOption_exits2WithUsage() {
+    Run r = run("serve", "--bogus");
+
+    assertEquals(2, r.exitCode());
+    assertContains("unknown option '--bogus' for serve", r.stderr());
+    assertContains("usage: sinkgate serve", r.stderr());
+  }
+
+  @Test
+  void serve_badListenOrDrainTimeout_exits2SayingWhatWasExpected() {
+    Run listen = run("serve", "--listen", "127.0.0.1");
+    Run drain = run("serve", "--drain-timeout", "soon");
+    Run missingValue = run("serve", "--config");
+
+    assertEquals(2, listen.exitCode());
+    assertContains("--listen: '127.0.0.1' is not a listen address", listen.stderr());
+    assertEquals(2, drain.exitCode());
+    assertContains("--drain-timeout: 'soon' is not a duration", drain.stderr());
+    assertEquals(2, missingValue.exitCode());
+    assertContains("--config needs a value", missingValue.stderr());
+  }
+
+  @Test
+  void logCat_badArguments_exit2WithUsage() throws Exception {
+    Path dir = writeLog(List.of(new FileLog.Entry("", Map.of(), new byte[] {1})));
+
+    Run noPath = run("log", "cat");
+    Run badFormat = run("log", "cat", dir.toString(), "--format", "xml");
+    Run negativeFrom = run("log", "cat", dir.toString(), "--from", "-1");
+    Run notANumber = run("log", "cat", dir.toString(), "--from", "ten");
+    Run twoPaths = run("log", "cat", dir.toString(), dir.toString());
+    Run noSubcommand = run("log", "tail", dir.toString());
+
+    for (Run r : List.of(noPath, badFormat, negativeFrom, notANumber, twoPaths, noSubcommand)) {
+      assertEquals(2, r.exitCode(), r.stderr());
+      assertContains("usage: sinkgate serve", r.stderr());
+      assertEquals("", r.out());
+    }
+    assertContains("--format 'xml' (expected: json or raw)", badFormat.stderr());
+    assertContains("expected: an offset >= 0", negativeFrom.stderr());
+  }
+
+  // --- log cat ---
+
+  private Path writeLog(List<FileLog.Entry> entries) throws Exception {
+    Path dir = tmp.resolve("log");
+    try (FileLog log = FileLog.open(dir, w -> {
+      throw new AssertionError("unexpected recovery warning: " + w);
+    })) {
+      log.append(entries, TIMESTAMP);
+    }
+    return dir;
+  }
+
+  private static Map<String, String> headers(String... nameValue) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameValue.length; i += 2) {
+      m.put(nameValue[i], nameValue[i + 1]);
+    }
+    return m;
+  }
+
+  private static List<Map<String, Object>> jsonLines(String out) {
+    assertTrue(out.isEmpty() || out.endsWith("\n"), "output does not end with a newline");
+    List<Map<String, Object>> objects = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      if (!line.isEmpty()) {
+        objects.add(MiniJson.parseObject(line));
+      }
+    }
+    return objects;
+  }
+
+  @Test
+  void logCat_json_printsOneObjectPerRecordThatDecodesBackToTheInput() throws Exception {
+    byte[] binary = {0, 1, 2, (byte) 0xff, (byte) 0xfe, '\n', '"', '\\'};
+    List<FileLog.Entry> entries = List.of(
+        new FileLog.Entry("", Map.of(), "plain text".getBytes(StandardCharsets.UTF_8)),
+        new FileLog.Entry("user-42", headers("trace", "abc", "content-type", "application/json"),
+            "{\"a\":1}".getBytes(StandardCharsets.UTF_8)),
+        new FileLog.Entry("clé \"quoted\"\t\\ ключ", headers("ünï", "line1\nline2", "ctl", "\u0001\u001f"),
+            binary),
+        new FileLog.Entry("empty", Map.of(), new byte[0]));
+    Path dir = writeLog(entries);
+
+    Run r = run("log", "cat", dir.toString());
+
+    assertEquals(0, r.exitCode(), r.stderr());
+    List<Map<String, Object>> objects = jsonLines(r.out());
+    assertEquals(entries.size(), objects.size(), r.out());
+    for (int i = 0; i < entries.size(); i++) {
+      FileLog.Entry e = entries.get(i);
+      Map<String, Object> o = objects.get(i);
+      assertEquals((long) i, o.get("offset"), "offset of line " + i);
+      assertEquals(Instant.ofEpochMilli(TIMESTAMP).toString(), o.get("timestamp"), "timestamp of line " + i);
+      assertEquals(e.key(), o.get("key"), "key of line " + i);
+      assertEquals(e.headers(), o.get("headers"), "headers of line " + i);
+      assertArrayEquals(e.data(), Base64.getDecoder().decode((String) o.get("data")), "data of line " + i);
+    }
+  }
+
+  @Test
+  void logCat_raw_printsEachRecordsDataOnItsOwnLine() throws Exception {
+    List<String> lines = List.of("alpha", "beta", "gämma ✓");
+    List<FileLog.Entry> entries = new ArrayList<>();
+    for (String line : lines) {
+      entries.add(new FileLog.Entry("k", headers("h", "v"), line.getBytes(StandardCharsets.UTF_8)));
+    }
+    Path dir = writeLog(entries);
+
+    Run r = run("log", "cat", dir.toString(), "--format", "raw");
+
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertEquals(String.join("\n", lines) + "\n", r.out());
+  }
+
+  @Test
+  void logCat_from_skipsEarlierOffsets() throws Exception {
+    List<FileLog.Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      entries.add(new FileLog.Entry("", Map.of(), ("record " + i).getBytes(StandardCharsets.UTF_8)));
+    }
+    Path dir = writeLog(entries);
+
+    Run fromThree = run("log", "cat", dir.toString(), "--from", "3");
+    Run pastTheEnd = run("log", "cat", "--from", "5", dir.toString());
+    Run rawFromFour = run("log", "cat", dir.toString(), "--from", "4", "--format", "raw");
+
+    assertEquals(0, fromThree.exitCode(), fromThree.stderr());
+    List<Map<String, Object>> objects = jsonLines(fromThree.out());
+    assertEquals(List.of(3L, 4L), objects.stream().map(o -> o.get("offset")).toList());
+    assertEquals(0, pastTheEnd.exitCode(), pastTheEnd.stderr());
+    assertEquals("", pastTheEnd.out());
+    assertEquals(0, rawFromFour.exitCode(), rawFromFour.stderr());
+    assertEquals("record 4\n", rawFromFour.out());
+  }
+
+  @Test
+  void logCat_missingDirectory_exits1WithAClearMessage() {
+    Path missing = tmp.resolve("no-such-log");
+
+    Run r = run("log", "cat", missing.toString());
+
+    assertEquals(1, r.exitCode());
+    assertContains(missing.toString(), r.stderr());
+    assertContains("not a file log directory", r.stderr());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void logCat_directoryWithoutSegments_exits1SayingWhatWasExpected() throws Exception {
+    Path empty = Files.createDirectory(tmp.resolve("empty"));
+
+    Run r = run("log", "cat", empty.toString());
+
+    assertEquals(1, r.exitCode());
+    assertContains(empty.toString(), r.stderr());
+    assertContains("no log segments", r.stderr());
+  }
+
+  /**
+   * Just enough JSON for log cat's output: objects, strings with escapes, integers.
+   * Written here, not taken from the code under test, so the test checks the output's
+   * syntax as well as its content.
+   */
+  private static final class MiniJson {
+    private final String s;
+    private int i;
+
+    private MiniJson(String s) {
+      this.s = s;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parseObject(String text) {
+      MiniJson p = new MiniJson(text);
+      Object v = p.value();
+      if (p.i != text.length()) {
+        throw new AssertionError("trailing characters at " + p.i + " in " + text);
+      }
+      if (!(v instanceof Map)) {
+        throw new AssertionError("not a JSON object: " + text);
+      }
+      return (Map<String, Object>) v;
+    }
+
+    private Object value() {
+      char c = peek();
+      if (c == '{') {
+        return object();
+      }
+      if (c == '"') {
+        return string();
+      }
+      if (c == '-' || Character.isDigit(c)) {
+        int start = i;
+        i++;
+        while (i < s.length() && Character.isDigit(s.charAt(i))) {
+          i++;
+        }
+        return Long.parseLong(s.substring(start, i));
+      }
+      throw new AssertionError("unexpected '" + c + "' at " + i + " in " + s);
+    }
+
+    private Map<String, Object> object() {
+      expect('{');
+      Map<String, Object> m = new LinkedHashMap<>();
+      if (peek() == '}') {
+        i++;
+        return m;
+      }
+      while (true) {
+        String key = string();
+        expect(':');
+        if (m.put(key, value()) != null) {
+          throw new AssertionError("duplicate key '" + key + "' in " + s);
+        }
+        char c = next();
+        if (c == '}') {
+          return m;
+        }
+        if (c != ',') {
+          throw new AssertionError("expected ',' or '}' at " + (i - 1) + " in " + s);
+        }
+      }
+    }
+
+    private String string() {
+      expect('"');
+      StringBuilder b = new StringBuilder();
+      while (true) {
+        char c = next();
+        if (c == '"') {
+          return b.toString();
+        }
+        if (c < 0x20) {
+          throw new AssertionError("unescaped control character at " + (i - 1) + " in " + s);
+        }
+        if (c != '\\') {
+          b.append(c);
+          continue;
+        }
+        char e = next();
+        switch (e) {
+          case '"', '\\', '/' -> b.append(e);
+          case 'n' -> b.append('\n');
+          case 'r' -> b.append('\r');
+          case 't' -> b.append('\t');
+          case 'b' -> b.append('\b');
+          case 'f' -> b.append('\f');
+          case 'u' -> {
+            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+            i += 4;
+          }
+          default -> throw new AssertionError("bad escape '\\" + e + "' in " + s);
+        }
+      }
+    }
+
+    private void expect(char c) {
+      if (next() != c) {
+        throw new AssertionError("expected '" + c + "' at " + (i - 1) + " in " + s);
+      }
+    }
+
+    private char peek() {
+      if (i >= s.length()) {
+        throw new AssertionError("unexpected end of " + s);
+      }
+      return s.charAt(i);
+    }
+
+    private char next() {
+      char c = peek();
+      i++;
+      return c;
+    }
+  }
+}

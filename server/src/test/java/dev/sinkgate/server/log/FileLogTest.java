@@ -1,0 +1,446 @@
+package dev.sinkgate.server.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileLogTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private static final long T1 = 1_700_000_123_456L;
+
+  @TempDir
+  Path tmp;
+
+  private final List<String> warnings = new ArrayList<>();
+
+  private static FileLog.Entry entry(String key, Map<String, String> headers, String data) {
+    return new FileLog.Entry(key, headers, data.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> headers(String... nameValue) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameValue.length; i += 2) {
+      m.put(nameValue[i], nameValue[i + 1]);
+    }
+    return m;
+  }
+
+  private static void assertRecord(long offset, long timestamp, FileLog.Entry expected, LogRecord actual) {
+    assertEquals(offset, actual.offset(), "offset");
+    assertEquals(timestamp, actual.timestampMillis(), "timestamp of offset " + offset);
+    assertEquals(expected.key(), actual.key(), "key of offset " + offset);
+    assertEquals(expected.headers(), actual.headers(), "headers of offset " + offset);
+    assertEquals(List.copyOf(expected.headers().keySet()), List.copyOf(actual.headers().keySet()),
+        "header order of offset " + offset);
+    assertArrayEquals(expected.data(), actual.data(), "data of offset " + offset);
+  }
+
+  private Path segment(Path dir) {
+    return dir.resolve("00000000000000000000.log");
+  }
+
+  /** Writes {@code entries} one append each to a fresh log and closes it; returns the segment size after each. */
+  private long[] writeOneByOne(Path dir, List<FileLog.Entry> entries) throws IOException {
+    long[] sizes = new long[entries.size()];
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      for (int i = 0; i < entries.size(); i++) {
+        log.append(List.of(entries.get(i)), T0 + i);
+        log.sync();
+        sizes[i] = Files.size(segment(dir));
+      }
+    }
+    return sizes;
+  }
+
+  // --- appending, reopening, reading back ---
+
+  @Test
+  void append_batchesAcrossReopen_offsetsContinueAndRecordsReadBackByteExact() throws Exception {
+    Path dir = tmp.resolve("log");
+    byte[] binary = new byte[256];
+    for (int i = 0; i < binary.length; i++) {
+      binary[i] = (byte) i;
+    }
+    List<FileLog.Entry> first = List.of(
+        entry("", Map.of(), "plain"),
+        entry("user-42", headers("trace", "abc", "content-type", "text/plain"), "with headers"),
+        new FileLog.Entry("bin", headers(), binary));
+    List<FileLog.Entry> second = List.of(
+        entry("clé-ключ-鍵", headers("ünïcødé", "значение ✓", "emoji", "🚀"), "données – 数据 – 🚀"),
+        new FileLog.Entry("empty", headers(), new byte[0]));
+
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(0, log.nextOffset());
+      assertEquals(0, log.append(first, T0));
+      assertEquals(3, log.nextOffset());
+    }
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(3, log.nextOffset(), "offsets are stable across a reopen");
+      assertEquals(3, log.append(second, T1));
+      assertEquals(5, log.nextOffset());
+    }
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(5, log.nextOffset());
+      assertEquals(Files.size(segment(dir)), log.sizeBytes());
+    }
+
+    List<LogRecord> records = LogReader.readAll(dir);
+    assertEquals(5, records.size());
+    for (int i = 0; i < 3; i++) {
+      assertRecord(i, T0, first.get(i), records.get(i));
+    }
+    for (int i = 0; i < 2; i++) {
+      assertRecord(3 + i, T1, second.get(i), records.get(3 + i));
+    }
+    assertEquals(List.of(), warnings, "a cleanly closed log needs no recovery");
+  }
+
+  @Test
+  void read_fromOffset_skipsEarlierRecords() throws Exception {
+    Path dir = tmp.resolve("log");
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      log.append(List.of(entry("a", Map.of(), "0"), entry("b", Map.of(), "1"), entry("c", Map.of(), "2")), T0);
+    }
+    List<Long> offsets = new ArrayList<>();
+
+    long visited = LogReader.read(dir, 2, r -> offsets.add(r.offset()));
+
+    assertEquals(1, visited);
+    assertEquals(List.of(2L), offsets);
+  }
+
+  @Test
+  void open_newDirectory_writesTheDocumentedSegmentHeader() throws Exception {
+    Path dir = tmp.resolve("a").resolve("b");
+
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(LogFormat.SEGMENT_HEADER_BYTES, log.sizeBytes());
+    }
+
+    ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(segment(dir)));
+    assertEquals(16, header.remaining());
+    byte[] magic = new byte[4];
+    header.get(magic);
+    assertEquals("SGLG", new String(magic, StandardCharsets.US_ASCII));
+    assertEquals(1, header.getShort(), "version");
+    assertEquals(0, header.getShort(), "flags");
+    assertEquals(0, header.getLong(), "base offset");
+  }
+
+  @Test
+  void append_afterClose_isRefused() throws Exception {
+    FileLog log = FileLog.open(tmp.resolve("log"), warnings::add);
+    log.close();
+    log.close(); // idempotent
+
+    assertThrows(IllegalStateException.class, () -> log.append(List.of(entry("", Map.of(), "x")), T0));
+  }
+
+  // --- recovery ---
+
+  @Test
+  void open_segmentCutInsideTheLastRecord_cutsTheTornTailAndKeepsItAside() throws Exception {
+    Path dir = tmp.resolve("log");
+    List<FileLog.Entry> entries = List.of(
+        entry("k0", headers("h", "0"), "record zero"),
+        entry("k1", headers("h", "1"), "record one"),
+        entry("k2", headers("h", "2"), "record two, which a crash tears in half"));
+    long[] sizes = writeOneByOne(dir, entries);
+    byte[] original = Files.readAllBytes(segment(dir));
+    long lastStart = sizes[1];
+    long tornEnd = lastStart + (sizes[2] - sizes[1]) / 2;
+    try (FileChannel ch = FileChannel.open(segment(dir), StandardOpenOption.WRITE)) {
+      ch.truncate(tornEnd);
+    }
+
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(2, log.nextOffset(), "the torn record is not counted");
+      assertEquals(lastStart, log.sizeBytes());
+      assertEquals(2, log.append(List.of(entry("k2", Map.of(), "written again")), T1),
+          "the next record takes the torn record's offset");
+    }
+
+    long cut = tornEnd - lastStart;
+    assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
+    assertTrue(warnings.get(0).contains("cut " + cut + " bytes"), warnings.get(0));
+    Path aside = dir.resolve("00000000000000000000.log.torn-" + lastStart);
+    assertArrayEquals(Arrays.copyOfRange(original, (int) lastStart, (int) tornEnd), Files.readAllBytes(aside),
+        "the cut bytes are kept as they were");
+    List<LogRecord> records = LogReader.readAll(dir);
+    assertEquals(3, records.size());
+    assertRecord(0, T0, entries.get(0), records.get(0));
+    assertRecord(1, T0 + 1, entries.get(1), records.get(1));
+    assertEquals("written again", new String(records.get(2).data(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void open_zeroBytesAfterTheLastRecord_areCutAndReported() throws Exception {
+    // What a file system can leave after a crash: the size grew, the data never arrived.
+    assertGarbageTailIsCut(new byte[4096]);
+  }
+
+  @Test
+  void open_garbageAfterTheLastRecord_isCutAndReported() throws Exception {
+    assertGarbageTailIsCut("not a frame at all, just junk from somewhere".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void open_fewerBytesThanAFrameHeaderAfterTheLastRecord_areCut() throws Exception {
+    assertGarbageTailIsCut(new byte[] {0, 0, 1});
+  }
+
+  private void assertGarbageTailIsCut(byte[] garbage) throws Exception {
+    Path dir = tmp.resolve("log");
+    List<FileLog.Entry> entries = List.of(entry("a", Map.of(), "first"), entry("b", headers("x", "y"), "second"));
+    long[] sizes = writeOneByOne(dir, entries);
+    long end = sizes[sizes.length - 1];
+    Files.write(segment(dir), garbage, StandardOpenOption.APPEND);
+
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(2, log.nextOffset());
+      assertEquals(end, log.sizeBytes());
+    }
+
+    assertEquals(end, Files.size(segment(dir)), "the segment is cut back to its last whole record");
+    assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
+    assertTrue(warnings.get(0).contains("cut " + garbage.length + " bytes"), warnings.get(0));
+    assertArrayEquals(garbage, Files.readAllBytes(dir.resolve("00000000000000000000.log.torn-" + end)));
+    List<LogRecord> records = LogReader.readAll(dir);
+    assertEquals(2, records.size());
+    assertRecord(0, T0, entries.get(0), records.get(0));
+    assertRecord(1, T0 + 1, entries.get(1), records.get(1));
+
+    // Recovery is done once: a second open finds nothing to cut.
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(2, log.nextOffset());
+    }
+    assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
+  }
+
+  @Test
+  void read_flippedByteInsideARecordsData_isCaughtByTheCrc() throws Exception {
+    Path dir = tmp.resolve("log");
+    String marker = "THE-MIDDLE-RECORD-PAYLOAD";
+    List<FileLog.Entry> entries = List.of(
+        entry("", Map.of(), "before"), entry("", Map.of(), marker), entry("", Map.of(), "after"));
+    writeOneByOne(dir, entries);
+    byte[] bytes = Files.readAllBytes(segment(dir));
+    int at = indexOf(bytes, marker.getBytes(StandardCharsets.US_ASCII));
+    assertTrue(at > 0, "test bug: the payload is not in the segment");
+    bytes[at + 4] ^= 0x01; // "MIDDLE" becomes "LIDDLE"
+    Files.write(segment(dir), bytes);
+
+    List<LogRecord> records = LogReader.readAll(dir);
+
+    assertTrue(records.stream().noneMatch(r -> r.offset() == 1),
+        "the reader returned the corrupt record: " + records);
+    assertTrue(records.stream().map(r -> new String(r.data(), StandardCharsets.UTF_8))
+        .noneMatch(s -> s.startsWith("THE")), "corrupt data leaked out of the reader");
+    assertTrue(!records.isEmpty() && records.get(0).offset() == 0, "the record before it is still read");
+    for (LogRecord r : records) {
+      assertArrayEquals(entries.get((int) r.offset()).data(), r.data(), "data of offset " + r.offset());
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  // --- FileLogSink: the writer thread in front of a FileLog ---
+
+  private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(T1), ZoneOffset.UTC);
+
+  private FileLogSink sink(Path dir, FsyncPolicy fsync) throws IOException {
+    return new FileLogSink("test", FileLog.open(dir, warnings::add), fsync, 100_000, 64L << 20, CLOCK);
+  }
+
+  private static Record record(String key, Map<String, String> headers, String data) {
+    return new Record(key, headers, data.getBytes(StandardCharsets.UTF_8), Long.MAX_VALUE);
+  }
+
+  private static Accepted await(CompletableFuture<Accepted> f) throws Exception {
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void fileLogSink_fsyncAlways_acknowledgesSynced() throws Exception {
+    Path dir = tmp.resolve("log");
+    FileLogSink sink = sink(dir, FsyncPolicy.ALWAYS);
+    try {
+      Accepted a = await(sink.append(record("k", headers("h", "v"), "synced")));
+      Accepted b = await(sink.append(record("k", headers(), "synced too")));
+
+      assertEquals(Durability.DURABILITY_SYNCED, a.durability());
+      assertEquals(Durability.DURABILITY_SYNCED, b.durability());
+      assertEquals(0, a.offset());
+      assertEquals(1, b.offset());
+      assertEquals("synced".length(), a.written());
+    } finally {
+      sink.close();
+    }
+    List<LogRecord> records = LogReader.readAll(dir);
+    assertEquals(2, records.size());
+    assertEquals(T1, records.get(0).timestampMillis(), "the sink stamps records with its clock");
+    assertEquals(Map.of("h", "v"), records.get(0).headers());
+  }
+
+  @Test
+  void fileLogSink_fsyncNever_acknowledgesWritten() throws Exception {
+    FileLogSink sink = sink(tmp.resolve("log"), FsyncPolicy.NEVER);
+    try {
+      Accepted a = await(sink.append(record("", Map.of(), "written")));
+
+      assertEquals(Durability.DURABILITY_WRITTEN, a.durability());
+      assertEquals(0, a.offset());
+    } finally {
+      sink.close();
+    }
+  }
+
+  @Test
+  void fileLogSink_eightConcurrentWriters_getEveryOffsetOnceInPerThreadOrder() throws Exception {
+    Path dir = tmp.resolve("log");
+    int threads = 8;
+    int perThread = 150;
+    int total = threads * perThread;
+    FileLogSink sink = sink(dir, FsyncPolicy.ALWAYS);
+    List<List<CompletableFuture<Accepted>>> results = new ArrayList<>();
+    List<Thread> writers = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      for (int t = 0; t < threads; t++) {
+        List<CompletableFuture<Accepted>> mine = new ArrayList<>();
+        results.add(mine);
+        int id = t;
+        Thread w = new Thread(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          for (int i = 0; i < perThread; i++) {
+            mine.add(sink.append(record("writer-" + id, headers("seq", Integer.toString(i)),
+                "writer " + id + " record " + i)));
+          }
+        }, "test-writer-" + t);
+        writers.add(w);
+        w.start();
+      }
+      start.countDown();
+      for (Thread w : writers) {
+        w.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(w.isAlive(), "writer " + w.getName() + " did not finish");
+      }
+
+      // offset -> what was appended there, as told by the acknowledgements
+      String[] expectedAt = new String[total];
+      for (int t = 0; t < threads; t++) {
+        List<CompletableFuture<Accepted>> mine = results.get(t);
+        assertEquals(perThread, mine.size());
+        long previous = -1;
+        for (int i = 0; i < perThread; i++) {
+          long offset = await(mine.get(i)).offset();
+          assertTrue(offset >= 0 && offset < total, "offset " + offset + " out of range");
+          assertTrue(offset > previous, "writer " + t + ": record " + i + " got offset " + offset
+              + " after " + previous + " (records from one thread must keep their order)");
+          previous = offset;
+          assertNull(expectedAt[(int) offset], "offset " + offset + " given twice");
+          expectedAt[(int) offset] = "writer " + t + " record " + i;
+        }
+      }
+      // Every slot was filled exactly once: total distinct offsets in [0, total).
+      assertTrue(Stream.of(expectedAt).allMatch(s -> s != null));
+
+      sink.close();
+      List<LogRecord> records = LogReader.readAll(dir);
+      assertEquals(total, records.size());
+      for (int o = 0; o < total; o++) {
+        LogRecord r = records.get(o);
+        assertEquals(o, r.offset());
+        assertEquals(expectedAt[o], new String(r.data(), StandardCharsets.UTF_8), "data at offset " + o);
+        String[] words = expectedAt[o].split(" ");
+        assertEquals("writer-" + words[1], r.key());
+        assertEquals(Map.of("seq", words[3]), r.headers());
+      }
+    } finally {
+      start.countDown();
+      sink.close();
+    }
+  }
+
+  @Test
+  void fileLogSink_close_isIdempotentAndFlushesEverythingAcceptedBeforeIt() throws Exception {
+    Path dir = tmp.resolve("log");
+    int n = 500;
+    FileLogSink sink = sink(dir, FsyncPolicy.NEVER);
+    List<CompletableFuture<Accepted>> accepted = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      accepted.add(sink.append(record("", Map.of(), "record " + i)));
+    }
+
+    sink.close();
+    sink.close();
+
+    for (int i = 0; i < n; i++) {
+      CompletableFuture<Accepted> f = accepted.get(i);
+      assertTrue(f.isDone(), "record " + i + " still pending after close returned");
+      assertEquals(i, f.get().offset());
+    }
+    assertFalse(sink.healthy());
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> sink.append(record("", Map.of(), "too late")).get(30, TimeUnit.SECONDS));
+    assertTrue(refused.getCause() instanceof RecordRejectedException);
+    assertEquals(RecordRejectedException.Reason.UNAVAILABLE,
+        ((RecordRejectedException) refused.getCause()).reason());
+
+    List<LogRecord> records = LogReader.readAll(dir);
+    assertEquals(n, records.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals("record " + i, new String(records.get(i).data(), StandardCharsets.UTF_8));
+    }
+    try (FileLog reopened = FileLog.open(dir, warnings::add)) {
+      assertEquals(n, reopened.nextOffset());
+    }
+    assertEquals(List.of(), warnings, "close left a clean log");
+  }
+}
