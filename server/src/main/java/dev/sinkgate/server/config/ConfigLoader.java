@@ -51,6 +51,8 @@ public final class ConfigLoader {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
   static final int DEFAULT_QUEUE_RECORDS = 4096;
   static final long DEFAULT_QUEUE_BYTES = 64L << 20;
+  /** The largest max_record_bytes: well inside the file log's frame limit and a gRPC message. */
+  static final long MAX_RECORD_LIMIT = 128L << 20;
 
   private final String source;
 
@@ -168,9 +170,10 @@ public final class ConfigLoader {
     checkKeys(keys, where, type.keys(), "a " + typeName + " sink");
 
     long maxRecord = sizeKey(keys, "max_record_bytes", where, Route.DEFAULT_MAX_RECORD_BYTES);
-    if (maxRecord > Integer.MAX_VALUE - (1 << 20)) {
+    if (maxRecord > MAX_RECORD_LIMIT) {
       throw error(keys.get("max_record_bytes").getValueNode(), where + ".max_record_bytes",
-          maxRecord + " bytes is too large (expected: at most 2047MiB)");
+          maxRecord + " bytes is too large (expected: at most 128MiB; larger objects belong in"
+              + " object storage, with a reference in the record)");
     }
     long queue = sizeKey(keys, "queue", where, DEFAULT_QUEUE_RECORDS);
     if (queue < 1 || queue > 1_000_000) {

@@ -57,17 +57,8 @@ public final class FileLog implements AutoCloseable {
   public static FileLog open(Path dir, Consumer<String> warnings) throws IOException {
     Files.createDirectories(dir);
     Path segment = segmentFile(dir, 0);
-    boolean created = false;
     if (!Files.exists(segment)) {
-      try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ch.write(LogFormat.segmentHeader(0));
-        ch.force(true);
-      }
-      created = true;
-    }
-    if (created) {
-      fsyncDirectory(dir);
+      createSegment(dir, segment, 0);
     }
     long count = 0;
     long validEnd;
@@ -82,9 +73,10 @@ public final class FileLog implements AutoCloseable {
     try {
       long fileSize = channel.size();
       if (fileSize > validEnd) {
-        Path aside = segment.resolveSibling(segment.getFileName() + ".torn-" + validEnd);
-        try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        refuseIfValidRecordsFollow(channel, segment, validEnd, count);
+        Path aside = tornFile(segment, validEnd);
+        try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
           channel.transferTo(validEnd, fileSize - validEnd, out);
           out.force(true);
         }
@@ -100,6 +92,66 @@ public final class FileLog implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
+    }
+  }
+
+  /**
+   * Creates a segment holding only its header, atomically: a crash leaves either no
+   * segment or a whole header, never an empty file that would block the next start.
+   */
+  private static void createSegment(Path dir, Path segment, long baseOffset) throws IOException {
+    Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ch.write(LogFormat.segmentHeader(baseOffset));
+      ch.force(true);
+    }
+    Files.move(tmp, segment, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    fsyncDirectory(dir);
+  }
+
+  /** A name for the bytes cut at {@code position} that does not overwrite an earlier cut. */
+  private static Path tornFile(Path segment, long position) {
+    Path aside = segment.resolveSibling(segment.getFileName() + ".torn-" + position);
+    for (int i = 1; Files.exists(aside); i++) {
+      aside = segment.resolveSibling(segment.getFileName() + ".torn-" + position + "." + i);
+    }
+    return aside;
+  }
+
+  /**
+   * A crash tears only the last record. If a valid record follows the bad one, the damage
+   * is corruption inside the log: cutting there would drop good records and reuse their
+   * offsets, so opening stops instead and leaves the files as they are.
+   */
+  private static void refuseIfValidRecordsFollow(FileChannel ch, Path segment, long badAt, long goodRecords)
+      throws IOException {
+    ByteBuffer head = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES);
+    ch.read(head, badAt);
+    if (head.hasRemaining()) {
+      return;
+    }
+    int bodyLength = head.getInt(0);
+    if (bodyLength <= 0 || bodyLength > LogFormat.MAX_BODY_BYTES) {
+      return;
+    }
+    long next = badAt + LogFormat.FRAME_HEADER_BYTES + bodyLength;
+    ByteBuffer nextHead = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES);
+    ch.read(nextHead, next);
+    if (nextHead.hasRemaining()) {
+      return;
+    }
+    int nextLength = nextHead.getInt(0);
+    if (nextLength <= 0 || nextLength > LogFormat.MAX_BODY_BYTES || next + LogFormat.FRAME_HEADER_BYTES + nextLength > ch.size()) {
+      return;
+    }
+    ByteBuffer frame = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES + nextLength);
+    ch.read(frame, next);
+    if (LogFormat.checkFrame(frame.flip()) == LogFormat.FrameCheck.COMPLETE) {
+      throw new CorruptLogException(segment + ": the record at byte " + badAt + " (offset " + goodRecords
+          + ") fails its CRC check but valid records follow it, so this is corruption inside the log,"
+          + " not a torn tail; nothing was changed. Copy the directory aside and inspect it with"
+          + " 'sinkgate log cat' (it reads up to the bad record); to start fresh, move the directory away");
     }
   }
 

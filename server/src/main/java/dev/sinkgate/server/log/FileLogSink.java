@@ -46,7 +46,7 @@ public final class FileLogSink implements RecordSink {
 
   private record Pending(Record record, CompletableFuture<Accepted> result) {}
 
-  /** Opens (and recovers) the log in {@code log}'s directory and starts its writer thread. */
+  /** Takes ownership of an open {@code log} and starts its writer thread. */
   public FileLogSink(String name, FileLog log, FsyncPolicy fsync, int maxQueuedRecords,
       long maxQueuedBytes, Clock clock) {
     this.name = name;
@@ -107,7 +107,16 @@ public final class FileLogSink implements RecordSink {
         queue.drainTo(group);
         group.removeIf(p -> p == CLOSE);
       }
-      commit(group, entries);
+      try {
+        commit(group, entries);
+      } catch (RuntimeException e) {
+        // A bug must not kill the writer and leave writers waiting forever: fail the group.
+        for (Pending p : group) {
+          if (!p.result().isDone()) {
+            fail(p, e);
+          }
+        }
+      }
     }
   }
 

@@ -11,7 +11,9 @@ import java.util.stream.Stream;
 /**
  * Reads a file log's records in offset order, checking every CRC, with memory bounded by
  * the largest record. Safe to use while a gateway appends to the log: it reads what is
- * complete and stops at the first incomplete frame.
+ * complete and stops at the first incomplete frame. A corrupt frame (a whole frame with a
+ * bad CRC, or an impossible length) ends the read with {@link CorruptLogException} after
+ * the records before it were visited.
  */
 public final class LogReader {
   private LogReader() {}
@@ -38,6 +40,11 @@ public final class LogReader {
             visitor.visit(r);
             visited++;
           }
+        }
+        if (scanner.stoppedBy() == LogFormat.FrameCheck.CORRUPT) {
+          // A frame still being written reads as truncated; a whole frame with a bad CRC does not.
+          throw new CorruptLogException(segment + ": the record at byte " + scanner.validEnd()
+              + " is corrupt (bad length or CRC); the records before it were read, none after it");
         }
       }
     }

@@ -260,15 +260,35 @@ class FileLogTest {
     bytes[at + 4] ^= 0x01; // "MIDDLE" becomes "LIDDLE"
     Files.write(segment(dir), bytes);
 
-    List<LogRecord> records = LogReader.readAll(dir);
+    List<LogRecord> records = new java.util.ArrayList<>();
+    CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptLogException.class,
+        () -> LogReader.read(dir, 0, records::add));
 
-    assertTrue(records.stream().noneMatch(r -> r.offset() == 1),
-        "the reader returned the corrupt record: " + records);
+    assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    assertEquals(1, records.size(), "only the record before the corrupt one is served: " + records);
+    assertArrayEquals(entries.get(0).data(), records.get(0).data());
     assertTrue(records.stream().map(r -> new String(r.data(), StandardCharsets.UTF_8))
         .noneMatch(s -> s.startsWith("THE")), "corrupt data leaked out of the reader");
-    assertTrue(!records.isEmpty() && records.get(0).offset() == 0, "the record before it is still read");
-    for (LogRecord r : records) {
-      assertArrayEquals(entries.get((int) r.offset()).data(), r.data(), "data of offset " + r.offset());
+  }
+
+  @Test
+  void open_corruptionFollowedByValidRecords_refusesAndChangesNothing() throws Exception {
+    Path dir = tmp.resolve("log");
+    String marker = "THE-MIDDLE-RECORD-PAYLOAD";
+    writeOneByOne(dir, List.of(
+        entry("", Map.of(), "before"), entry("", Map.of(), marker), entry("", Map.of(), "after")));
+    byte[] bytes = Files.readAllBytes(segment(dir));
+    bytes[indexOf(bytes, marker.getBytes(StandardCharsets.US_ASCII)) + 4] ^= 0x01;
+    Files.write(segment(dir), bytes);
+
+    CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptLogException.class,
+        () -> FileLog.open(dir, w -> {}));
+
+    assertTrue(e.getMessage().contains("valid records follow"), e.getMessage());
+    assertTrue(e.getMessage().contains("offset 1"), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(segment(dir)), "the segment must be left as it was");
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "no .torn file is written when opening is refused");
     }
   }
 
