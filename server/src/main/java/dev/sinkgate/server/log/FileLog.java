@@ -21,26 +21,27 @@ import java.util.function.Consumer;
  * the cut bytes are kept in a {@code .torn-POSITION} file next to the segment and a
  * warning names how many bytes were cut. The format is {@link LogFormat}.
  *
+ * <p>One process at a time: an open log holds an exclusive lock on {@code .lock} in its
+ * directory, so a second gateway pointed at the same path fails to start instead of
+ * interleaving writes.
+ *
  * <p>This version keeps one segment per log; the segment file is named by its base
  * offset so that rolling needs no format change.
  */
 public final class FileLog implements AutoCloseable {
   private final Path dir;
-  private final Path segment;
+  private final DirectoryLock lock;
   private final FileChannel channel;
-  private final Consumer<String> warnings;
   private long nextOffset;
   private long size;
   private boolean closed;
 
-  private FileLog(Path dir, Path segment, FileChannel channel, long nextOffset, long size,
-      Consumer<String> warnings) {
+  private FileLog(Path dir, DirectoryLock lock, FileChannel channel, long nextOffset, long size) {
     this.dir = dir;
-    this.segment = segment;
+    this.lock = lock;
     this.channel = channel;
     this.nextOffset = nextOffset;
     this.size = size;
-    this.warnings = warnings;
   }
 
   /** The segment file of a log directory holding records from {@code baseOffset}. */
@@ -56,6 +57,16 @@ public final class FileLog implements AutoCloseable {
    */
   public static FileLog open(Path dir, Consumer<String> warnings) throws IOException {
     Files.createDirectories(dir);
+    DirectoryLock lock = DirectoryLock.acquire(dir);
+    try {
+      return open(dir, lock, warnings);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static FileLog open(Path dir, DirectoryLock lock, Consumer<String> warnings) throws IOException {
     Path segment = segmentFile(dir, 0);
     if (!Files.exists(segment)) {
       createSegment(dir, segment, 0);
@@ -88,7 +99,7 @@ public final class FileLog implements AutoCloseable {
             + " (kept in " + aside.getFileName() + "); " + count + " records remain");
       }
       channel.position(validEnd);
-      return new FileLog(dir, segment, channel, count, validEnd, warnings);
+      return new FileLog(dir, lock, channel, count, validEnd);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -227,10 +238,8 @@ public final class FileLog implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      channel.force(false);
-    } finally {
-      channel.close();
+    try (DirectoryLock l = lock; FileChannel c = channel) {
+      c.force(false);
     }
   }
 

@@ -272,6 +272,20 @@ class FileLogTest {
   }
 
   @Test
+  void open_aLogAlreadyOpen_failsNamingTheLockUntilTheFirstIsClosed() throws Exception {
+    Path dir = tmp.resolve("log");
+    try (FileLog first = FileLog.open(dir, w -> {})) {
+      java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> FileLog.open(dir, w -> {}));
+      assertTrue(e.getMessage().contains("is in use"), e.getMessage());
+      assertTrue(e.getMessage().contains(".lock"), e.getMessage());
+    }
+    try (FileLog again = FileLog.open(dir, w -> {})) {
+      assertEquals(0, again.nextOffset());
+    }
+  }
+
+  @Test
   void open_corruptionFollowedByValidRecords_refusesAndChangesNothing() throws Exception {
     Path dir = tmp.resolve("log");
     String marker = "THE-MIDDLE-RECORD-PAYLOAD";
@@ -288,7 +302,8 @@ class FileLogTest {
     assertTrue(e.getMessage().contains("offset 1"), e.getMessage());
     assertArrayEquals(bytes, Files.readAllBytes(segment(dir)), "the segment must be left as it was");
     try (var files = Files.list(dir)) {
-      assertEquals(1, files.count(), "no .torn file is written when opening is refused");
+      assertEquals(0, files.filter(f -> f.getFileName().toString().contains(".torn")).count(),
+          "no .torn file is written when opening is refused");
     }
   }
 
