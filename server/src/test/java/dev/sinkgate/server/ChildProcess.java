@@ -1,0 +1,134 @@
+package dev.sinkgate.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real child process for tests, with its stdout and stderr captured in files (files,
+ * not pipes, so a chatty child can never block on a full pipe and no reader threads are
+ * needed). Every wait is bounded; {@link #close()} kills the process and its descendants
+ * if they are still running, so a test that fails half-way leaves nothing behind.
+ */
+final class ChildProcess implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+
+  private ChildProcess(String name, Process process, Path stdout, Path stderr) {
+    this.name = name;
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /**
+   * Starts {@code command} in {@code workDir}; its output goes to {@code NAME.stdout} and
+   * {@code NAME.stderr} in {@code outputDir}.
+   */
+  static ChildProcess start(String name, List<String> command, Path workDir, Path outputDir) throws IOException {
+    Path out = outputDir.resolve(name + ".stdout");
+    Path err = outputDir.resolve(name + ".stderr");
+    Process p = new ProcessBuilder(command)
+        .directory(workDir.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile())
+        .start();
+    return new ChildProcess(name, p, out, err);
+  }
+
+  /** Runs {@code command} to completion (at most {@code timeout}) and returns what it did. */
+  static Finished run(String name, List<String> command, Path workDir, Path outputDir, Duration timeout)
+      throws IOException, InterruptedException {
+    try (ChildProcess child = start(name, command, workDir, outputDir)) {
+      int code = child.awaitExit(timeout);
+      return new Finished(code, child.stdout(), child.stderr());
+    }
+  }
+
+  /** What a finished child did. */
+  record Finished(int exitCode, String stdout, String stderr) {
+    /** For assertion messages. */
+    String describe() {
+      return "exit code " + exitCode + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
+    }
+  }
+
+  /**
+   * The command that runs {@code mainClass} in a new JVM with this test JVM's class path.
+   * Under surefire {@code java.class.path} is the full test class path (target/classes,
+   * test-classes and every jar), even though the fork boots from a manifest-only jar.
+   */
+  static List<String> java(String mainClass, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Small and quick to start: the machine that runs the tests is small and shared.
+    command.add("-Xmx256m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Everything the child wrote to stdout so far. */
+  String stdout() throws IOException {
+    return read(stdout);
+  }
+
+  /** Everything the child wrote to stderr so far. */
+  String stderr() throws IOException {
+    return read(stderr);
+  }
+
+  private static String read(Path file) throws IOException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return "";
+    }
+  }
+
+  /** Waits up to {@code timeout} for the child to exit and returns its exit code; kills it and fails otherwise. */
+  int awaitExit(Duration timeout) throws InterruptedException, IOException {
+    if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      kill();
+      throw new AssertionError(name + " did not exit within " + timeout + " (killed it)\n--- stdout ---\n"
+          + stdout() + "--- stderr ---\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  private void kill() throws InterruptedException {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** Kills the child (and anything it started) if it is still running. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (pid " + process.pid() + ")";
+  }
+}

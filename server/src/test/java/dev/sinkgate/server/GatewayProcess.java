@@ -1,0 +1,98 @@
+package dev.sinkgate.server;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code sinkgate serve} as a real child JVM, for tests that need what only a process
+ * has: signals, an exit code, files closed by a process that is gone. It listens on an
+ * ephemeral loopback port, read back from the line the gateway prints once it serves.
+ * Closing it kills the child if it is still running.
+ */
+final class GatewayProcess implements AutoCloseable {
+  private static final Pattern SERVING = Pattern.compile("sinkgate: serving routes .* on 127\\.0\\.0\\.1:(\\d+)");
+
+  private final ChildProcess child;
+  private final int port;
+
+  private GatewayProcess(ChildProcess child, int port) {
+    this.child = child;
+    this.port = port;
+  }
+
+  /**
+   * Starts {@code sinkgate serve --config CONFIG --listen 127.0.0.1:0 EXTRA...} in
+   * {@code dir} (which also receives the child's output files) and waits up to
+   * {@code startTimeout} for it to serve.
+   */
+  static GatewayProcess serve(Path config, Path dir, Duration startTimeout, String... extraArgs)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("serve", "--config", config.toString(), "--listen", "127.0.0.1:0"));
+    args.addAll(List.of(extraArgs));
+    ChildProcess child = ChildProcess.start("gateway", ChildProcess.java(Main.class.getName(), args.toArray(String[]::new)),
+        dir, dir);
+    try {
+      int[] port = {-1};
+      Poll.until(startTimeout, () -> {
+        if (!child.process().isAlive()) {
+          return true; // reported below, with its output
+        }
+        Matcher m = SERVING.matcher(stderrOrEmpty(child));
+        if (m.find()) {
+          port[0] = Integer.parseInt(m.group(1));
+          return true;
+        }
+        return false;
+      }, () -> "the gateway to print its serving line; stderr so far:\n" + stderrOrEmpty(child));
+      if (port[0] < 0) {
+        throw new AssertionError("the gateway exited with code " + child.process().exitValue()
+            + " before serving\n--- stdout ---\n" + child.stdout() + "--- stderr ---\n" + child.stderr());
+      }
+      return new GatewayProcess(child, port[0]);
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      child.close();
+      throw e;
+    }
+  }
+
+  private static String stderrOrEmpty(ChildProcess child) {
+    try {
+      return child.stderr();
+    } catch (IOException e) {
+      return "(stderr unreadable: " + e + ")";
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Sends SIGTERM (what {@link Process#destroy()} does on Linux): the gateway drains and exits. */
+  void sigterm() {
+    child.process().destroy();
+  }
+
+  /** Waits up to {@code timeout} for the gateway to exit; returns its exit code, or kills it and fails. */
+  int awaitExit(Duration timeout) throws InterruptedException, IOException {
+    return child.awaitExit(timeout);
+  }
+
+  String stderr() throws IOException {
+    return child.stderr();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    child.close();
+  }
+
+  @Override
+  public String toString() {
+    return "gateway " + child + " on 127.0.0.1:" + port;
+  }
+}
