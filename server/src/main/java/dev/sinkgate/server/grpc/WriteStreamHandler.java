@@ -174,8 +174,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     if (!fresh && !(force && lastSentCount < 0)) {
       return;
     }
-    if (!force && !out.isReady()) {
-      return; // onReady sends the newest count
+    if (!force && (acked == 0 || !out.isReady())) {
+      return; // nothing to say yet, or onReady sends the newest count
     }
     lastSentCount = acked;
     out.onNext(WriteAck.newBuilder()
