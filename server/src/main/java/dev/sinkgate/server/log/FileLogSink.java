@@ -169,7 +169,9 @@ public final class FileLogSink implements RecordSink {
         return;
       }
     }
-    for (int i = 0; i < live.size(); i++) {
+    // Last first: a stream whose records share this group sees its head record complete
+    // last, so it acknowledges the whole group with one cumulative ack instead of one each.
+    for (int i = live.size() - 1; i >= 0; i--) {
       Pending p = live.get(i);
       budget.release(p.record().data().length);
       p.result().complete(new Accepted(p.record().data().length, level, first + i));
