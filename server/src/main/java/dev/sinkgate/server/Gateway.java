@@ -1,10 +1,14 @@
 package dev.sinkgate.server;
 
+import dev.sinkgate.client.DataSink;
+import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.server.grpc.DrainGate;
 import dev.sinkgate.server.grpc.SinkService;
 import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
+import dev.sinkgate.server.sink.DataSinkRecordSink;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -52,7 +56,7 @@ public final class Gateway implements AutoCloseable {
   private boolean drained;
 
   private Gateway(Builder b) {
-    this.router = b.router;
+    this.router = b.router != null ? b.router : new Router(b.routes);
     this.listen = List.copyOf(b.listen);
     this.inProcessName = b.inProcessName;
     this.drainTimeout = b.drainTimeout;
@@ -64,7 +68,15 @@ public final class Gateway implements AutoCloseable {
 
   /** A builder for a gateway serving {@code router}, which the gateway then owns. */
   public static Builder builder(Router router) {
-    return new Builder(router);
+    return new Builder(Objects.requireNonNull(router, "router"));
+  }
+
+  /**
+   * A builder for an embedded gateway whose routes are Java objects:
+   * {@code Gateway.builder().route("audit", bucket::write).inProcess("gw").build().start()}.
+   */
+  public static Builder builder() {
+    return new Builder(null);
   }
 
   /** Health service name for one route. */
@@ -191,13 +203,39 @@ public final class Gateway implements AutoCloseable {
   /** Builds a {@link Gateway}. */
   public static final class Builder {
     private final Router router;
+    private final List<Route> routes = new ArrayList<>();
     private final List<InetSocketAddress> listen = new ArrayList<>();
     private String inProcessName;
     private Duration drainTimeout = Duration.ofSeconds(20);
     private StreamLimits streamLimits = StreamLimits.DEFAULT;
 
     private Builder(Router router) {
-      this.router = Objects.requireNonNull(router, "router");
+      this.router = router;
+    }
+
+    /**
+     * Mounts any {@link DataSink} — a lambda, {@code anyObject::write}, an adapter — as
+     * route {@code name}. Records reach it one at a time, in order, on a thread of its own;
+     * an accepted record is reported as {@code DURABILITY_MEMORY}, since nothing is known
+     * of where the object keeps it. The gateway closes the sink when it closes.
+     */
+    public Builder route(String name, DataSink sink) {
+      return route(name, sink, Durability.DURABILITY_MEMORY);
+    }
+
+    /** Mounts {@code sink} as route {@code name}, reporting {@code durability} for accepted records. */
+    public Builder route(String name, DataSink sink, Durability durability) {
+      return route(new Route(name, new DataSinkRecordSink(name, sink, durability, 4096, 64L << 20),
+          Route.DEFAULT_MAX_RECORD_BYTES));
+    }
+
+    /** Adds a route built elsewhere. */
+    public Builder route(Route route) {
+      if (router != null) {
+        throw new IllegalStateException("this builder serves a given Router; add routes to it instead");
+      }
+      routes.add(route);
+      return this;
     }
 
     /** Serves over TCP on these addresses (one server, several listen sockets). */
@@ -226,6 +264,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway build() {
+      if (router == null && routes.isEmpty()) {
+        throw new IllegalStateException("a gateway needs at least one route");
+      }
       if (listen.isEmpty() && inProcessName == null) {
         throw new IllegalStateException("a gateway needs at least one listen address or an in-process name");
       }
