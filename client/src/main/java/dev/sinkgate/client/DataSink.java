@@ -28,8 +28,9 @@ package dev.sinkgate.client;
  *       that is thread-safe says so in its own documentation.</li>
  *   <li><b>Failure.</b> A {@code write} that throws accepted nothing. An
  *       {@link java.io.UncheckedIOException} means the destination failed and a retry
- *       may succeed; any other runtime exception is treated as a bug in the sink and is
- *       not retried.</li>
+ *       may succeed; a {@link SinkException} (from a sink that is itself a sinkgate
+ *       client) says by {@link SinkException#retryable()} whether a retry can succeed; any
+ *       other runtime exception is treated as a bug in the sink and is not retried.</li>
  *   <li><b>Closing.</b> {@link #close()} releases what the sink holds; closing twice is
  *       safe, and writing after close throws {@link IllegalStateException}. The
  *       default {@code close} does nothing, so a lambda needs no cleanup.</li>

@@ -35,6 +35,14 @@ public final class StreamWriter implements AutoCloseable {
 
   private final int window;
   private final Duration stepTimeout;
+  /**
+   * Serializes writers and every call into the stream. Never taken by gRPC callbacks, and
+   * {@link #lock} is never held while calling into the stream: with a transport that
+   * delivers inline (in-process), holding a lock the ack callback needs while sending
+   * would deadlock against the server doing the same.
+   */
+  private final ReentrantLock sendLock = new ReentrantLock();
+  /** Guards the state below; held only briefly, never across calls into gRPC. */
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<WriteRequest> unacked = new ArrayDeque<>();
@@ -63,17 +71,22 @@ public final class StreamWriter implements AutoCloseable {
 
   /** Writes one record; blocks while the window is full or the transport is not ready. */
   public void write(WriteRequest record) {
-    lock.lock();
+    sendLock.lock();
     try {
-      if (closed) {
-        throw new IllegalStateException("stream writer is closed");
+      lock.lock();
+      try {
+        if (closed) {
+          throw new IllegalStateException("stream writer is closed");
+        }
+        awaitUntil(() -> unacked.size() < window && requests.isReady(), "room to send (window " + window + ")");
+        unacked.add(record);
+        sent++;
+      } finally {
+        lock.unlock();
       }
-      awaitUntil(() -> unacked.size() < window && requests.isReady(), "room to send (window " + window + ")");
       requests.onNext(record);
-      unacked.add(record);
-      sent++;
     } finally {
-      lock.unlock();
+      sendLock.unlock();
     }
   }
 
@@ -144,27 +157,21 @@ public final class StreamWriter implements AutoCloseable {
   /** Waits (holding the lock) until {@code c} holds; throws if the stream failed or the step timed out. */
   private void awaitUntil(Condition0 c, String what) {
     long left = stepTimeout.toNanos();
-    boolean interrupted = false;
-    try {
-      while (true) {
-        failIfEnded();
-        if (c.holds()) {
-          return;
-        }
-        if (left <= 0) {
-          throw new SinkException(Status.Code.DEADLINE_EXCEEDED, "stream: waited " + stepTimeout.toMillis()
-              + " ms for " + what + "; " + acked + " of " + sent + " records acknowledged", null, null);
-        }
-        try {
-          left = changed.awaitNanos(left);
-        } catch (InterruptedException e) {
-          interrupted = true;
-          requests.cancel("writer interrupted", e);
-        }
+    while (true) {
+      failIfEnded();
+      if (c.holds()) {
+        return;
       }
-    } finally {
-      if (interrupted) {
+      if (left <= 0) {
+        throw new SinkException(Status.Code.DEADLINE_EXCEEDED, "stream: waited " + stepTimeout.toMillis()
+            + " ms for " + what + "; " + acked + " of " + sent + " records acknowledged", null, null);
+      }
+      try {
+        left = changed.awaitNanos(left);
+      } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        throw new SinkException(Status.Code.CANCELLED, "stream: interrupted while waiting for " + what
+            + "; " + acked + " of " + sent + " records acknowledged", null, e);
       }
     }
   }
@@ -189,24 +196,32 @@ public final class StreamWriter implements AutoCloseable {
    */
   @Override
   public void close() {
-    lock.lock();
+    sendLock.lock();
     try {
-      if (closed) {
-        return;
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      } finally {
+        lock.unlock();
       }
-      closed = true;
       try {
         flush();
         requests.onCompleted();
-        awaitUntil(() -> end != null, "the gateway to complete the stream");
-      } catch (RuntimeException e) {
-        if (end == null) {
-          requests.cancel("stream writer closed after a failure", e);
+        lock.lock();
+        try {
+          awaitUntil(() -> end != null, "the gateway to complete the stream");
+        } finally {
+          lock.unlock();
         }
+      } catch (RuntimeException e) {
+        requests.cancel("stream writer closed after a failure", e);
         throw e;
       }
     } finally {
-      lock.unlock();
+      sendLock.unlock();
     }
   }
 
