@@ -263,6 +263,29 @@ class SinkClientTest {
   }
 
   @Test
+  void chainedGateways_forwardThroughAClientSinkAndKeepTheDownstreamStatus() throws Exception {
+    try (TestGateway downstream = new TestGateway(List.of(new Route("x", new DiscardRecordSink(), 1024)));
+        SinkClient toDownstream = SinkClient.builder("127.0.0.1:" + downstream.port())
+            .retryPolicy(RetryPolicy.none()).build()) {
+      String name = "upstream-" + System.nanoTime();
+      Gateway upstream = Gateway.builder()
+          .route("forward", toDownstream.sink("x"))
+          .route("broken", toDownstream.sink("missing"))
+          .inProcess(name).build().start();
+      try (SinkClient client = SinkClient.builder(InProcessChannelBuilder.forName(name).build())
+          .retryPolicy(RetryPolicy.none()).build()) {
+        assertEquals(6, client.write("forward", "hop-hop".substring(1).getBytes(StandardCharsets.UTF_8)).getWritten());
+        SinkException e = assertThrows(SinkException.class, () -> client.write("broken", new byte[1]));
+        assertEquals(Status.Code.NOT_FOUND, e.code(), "the downstream's NOT_FOUND is not turned into INTERNAL");
+        assertTrue(e.description().contains("downstream answered"), e.description());
+        assertTrue(e.description().contains("no route named 'missing'"), e.description());
+      } finally {
+        upstream.close();
+      }
+    }
+  }
+
+  @Test
   void builder_rejectsABlankTargetAndANonPositiveDeadline() {
     IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> SinkClient.builder(" "));
     assertTrue(blank.getMessage().contains("expected: host:port"), blank.getMessage());

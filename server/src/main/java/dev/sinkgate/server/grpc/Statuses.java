@@ -2,6 +2,7 @@ package dev.sinkgate.server.grpc;
 
 import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
+import dev.sinkgate.client.SinkException;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -28,6 +29,13 @@ public final class Statuses {
     Throwable cause = unwrap(t);
     if (cause instanceof StatusRuntimeException sre) {
       return sre;
+    }
+    if (cause instanceof SinkException se) {
+      // A mounted DataSink that is itself a sinkgate client (gateways chain): keep the meaning of its status.
+      String message = prefix + "route '" + routeName + "': downstream answered " + se.getMessage();
+      Status status = Status.fromCode(se.code());
+      return se.retryable() ? withRetryInfo(status, message, se.retryAfter().orElse(null))
+          : status.withDescription(message).asRuntimeException();
     }
     if (cause instanceof RecordRejectedException r) {
       String message = prefix + r.getMessage();

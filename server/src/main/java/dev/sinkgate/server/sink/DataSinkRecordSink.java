@@ -1,7 +1,6 @@
 package dev.sinkgate.server.sink;
 
 import dev.sinkgate.client.DataSink;
-import dev.sinkgate.client.SinkException;
 import dev.sinkgate.proto.v1.Durability;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -82,8 +81,6 @@ public final class DataSinkRecordSink implements RecordSink {
     } catch (UncheckedIOException e) {
       throw new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
           "route '" + name + "': " + sink + " failed: " + e.getMessage(), Duration.ofSeconds(1));
-    } catch (SinkException e) {
-      throw rejected(e);
     }
     if (n != record.data().length) {
       throw new IllegalStateException("route '" + name + "': " + sink + " returned " + n
@@ -91,20 +88,6 @@ public final class DataSinkRecordSink implements RecordSink {
           + record.data().length + "; a DataSink accepts whole records)");
     }
     return new Accepted(n, durability, 0);
-  }
-
-  /** A {@code DataSink} that is itself a sinkgate client (gateways chain) failed: keep the meaning of its status. */
-  private RecordRejectedException rejected(SinkException e) {
-    String message = "route '" + name + "': " + sink + " failed: " + e.getMessage();
-    if (e.retryable()) {
-      return new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE, message,
-          e.retryAfter().orElse(Duration.ofSeconds(1)));
-    }
-    return switch (e.code()) {
-      case INVALID_ARGUMENT -> new RecordRejectedException(RecordRejectedException.Reason.INVALID, message);
-      case DEADLINE_EXCEEDED -> new RecordRejectedException(RecordRejectedException.Reason.DEADLINE, message);
-      default -> throw e;
-    };
   }
 
   private RecordRejectedException closedException() {
