@@ -44,6 +44,7 @@ import java.util.Objects;
  * <p>To test against this type, write records and assert on what the destination
  * holds; a lambda that appends to a list is a complete test double.
  *
+ * @see DataSinks#bind(Object) binding any object with a compatible write method
  * @see ForwardingDataSink the base of decorators
  * @see DataSinkDecorator composing decorators
  */
