@@ -68,7 +68,8 @@ public interface DataSink extends AutoCloseable {
   /**
    * Returns {@code decorator.apply(this)}: this sink wrapped by {@code decorator}, so that
    * a pipeline reads inside-out, {@code sink.decorate(inner).decorate(outer)}. The
-   * returned sink owns this one: closing it closes this sink.
+   * returned sink owns this one, as {@link DataSinkDecorator#apply} requires: closing it
+   * closes this sink.
    *
    * @throws NullPointerException if {@code decorator} is null or returns null
    */

@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
  */
 final class WriteMethodBinder {
   /**
-   * Only public members of public types in exported packages: binding must not give a
-   * caller of {@code bind} more access than its own code has.
+   * The least privileged lookup: public members of public types in exported packages,
+   * which any code may call. The first path in {@link #resolve} needs nothing more.
    */
   private static final MethodHandles.Lookup PUBLIC = MethodHandles.publicLookup();
 
