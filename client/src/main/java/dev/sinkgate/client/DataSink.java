@@ -1,5 +1,7 @@
 package dev.sinkgate.client;
 
+import java.util.Objects;
+
 /**
  * The Java shape of the sinkgate contract: write these bytes, tell me how many you
  * accepted.
@@ -42,6 +44,10 @@ package dev.sinkgate.client;
  *
  * <p>To test against this type, write records and assert on what the destination
  * holds; a lambda that appends to a list is a complete test double.
+ *
+ * @see DataSinks#bind(Object) binding any object with a compatible write method
+ * @see ForwardingDataSink the base of decorators
+ * @see DataSinkDecorator composing decorators
  */
 @FunctionalInterface
 public interface DataSink extends AutoCloseable {
@@ -59,4 +65,22 @@ public interface DataSink extends AutoCloseable {
   /** Releases what this sink holds. Idempotent. The default does nothing. */
   @Override
   default void close() {}
+
+  /**
+   * Returns {@code decorator.apply(this)}: this sink wrapped by {@code decorator}, so that
+   * a pipeline reads inside-out, {@code sink.decorate(inner).decorate(outer)}. The
+   * returned sink owns this one, as {@link DataSinkDecorator#apply} requires: closing it
+   * closes this sink.
+   *
+   * @throws NullPointerException if {@code decorator} is null or returns null
+   */
+  default DataSink decorate(DataSinkDecorator decorator) {
+    Objects.requireNonNull(decorator, "decorator");
+    DataSink decorated = decorator.apply(this);
+    if (decorated == null) {
+      throw new NullPointerException(
+          decorator + " returned null for " + this + " (expected: a DataSink)");
+    }
+    return decorated;
+  }
 }
