@@ -286,6 +286,18 @@ class SinkClientTest {
   }
 
   @Test
+  void connect_acceptsHostPortAndDnsTargets() throws Exception {
+    try (TestGateway gw = new TestGateway(List.of(new Route("trash", new DiscardRecordSink(), 1024)))) {
+      for (String target : List.of("127.0.0.1:" + gw.port(), "localhost:" + gw.port(), "dns:///localhost:" + gw.port())) {
+        try (SinkClient client = SinkClient.connect(target)) {
+          assertEquals(2, client.write("trash", new byte[2]).getWritten(), target);
+          assertTrue(client.toString().contains(target), client.toString());
+        }
+      }
+    }
+  }
+
+  @Test
   void builder_rejectsABlankTargetAndANonPositiveDeadline() {
     IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> SinkClient.builder(" "));
     assertTrue(blank.getMessage().contains("expected: host:port"), blank.getMessage());
