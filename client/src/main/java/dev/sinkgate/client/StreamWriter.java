@@ -36,6 +36,13 @@ public final class StreamWriter implements AutoCloseable {
   private final int window;
   private final Duration stepTimeout;
   private final ReentrantLock lock = new ReentrantLock();
+  /**
+   * Orders the calls into the gRPC call (onNext, onCompleted) and is never taken by its
+   * callbacks. Those calls are made without {@code lock}: on the in-process transport with
+   * direct executors they run the gateway's handler on this thread, which may wait for a
+   * gateway thread that is delivering an ack to {@link Observer}, which takes {@code lock}.
+   */
+  private final ReentrantLock sendLock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<WriteRequest> unacked = new ArrayDeque<>();
   private ClientCallStreamObserver<WriteRequest> requests;
@@ -63,17 +70,22 @@ public final class StreamWriter implements AutoCloseable {
 
   /** Writes one record; blocks while the window is full or the transport is not ready. */
   public void write(WriteRequest record) {
-    lock.lock();
+    sendLock.lock();
     try {
-      if (closed) {
-        throw new IllegalStateException("stream writer is closed");
+      lock.lock();
+      try {
+        if (closed) {
+          throw new IllegalStateException("stream writer is closed");
+        }
+        awaitUntil(() -> unacked.size() < window && requests.isReady(), "room to send (window " + window + ")");
+        unacked.add(record); // before sending: its ack may arrive before onNext returns
+        sent++;
+      } finally {
+        lock.unlock();
       }
-      awaitUntil(() -> unacked.size() < window && requests.isReady(), "room to send (window " + window + ")");
-      requests.onNext(record);
-      unacked.add(record);
-      sent++;
+      requests.onNext(record); // without `lock`: see sendLock
     } finally {
-      lock.unlock();
+      sendLock.unlock();
     }
   }
 
@@ -189,22 +201,41 @@ public final class StreamWriter implements AutoCloseable {
    */
   @Override
   public void close() {
-    lock.lock();
+    sendLock.lock(); // after every write that entered has sent its record
     try {
-      if (closed) {
-        return;
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      } finally {
+        lock.unlock();
       }
-      closed = true;
       try {
         flush();
-        requests.onCompleted();
-        awaitUntil(() -> end != null, "the gateway to complete the stream");
+        requests.onCompleted(); // without `lock`: see sendLock
+        lock.lock();
+        try {
+          awaitUntil(() -> end != null, "the gateway to complete the stream");
+        } finally {
+          lock.unlock();
+        }
       } catch (RuntimeException e) {
-        if (end == null) {
+        if (!ended()) {
           requests.cancel("stream writer closed after a failure", e);
         }
         throw e;
       }
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  private boolean ended() {
+    lock.lock();
+    try {
+      return end != null;
     } finally {
       lock.unlock();
     }
