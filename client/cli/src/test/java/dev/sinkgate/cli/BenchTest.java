@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link Bench} against a real gateway on the in-process transport. */
+@Timeout(60) // a hang (a deadlock, a lost ack) fails here instead of stalling the build
 class BenchTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 

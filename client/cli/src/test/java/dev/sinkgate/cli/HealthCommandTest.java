@@ -14,12 +14,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code sinkctl health} against a real gRPC server that serves the standard health
  * service, with statuses set per test: a gateway only reports NOT_SERVING while it
  * drains, which is too brief to catch.
  */
+@Timeout(60) // a hang (a deadlock, a lost ack) fails here instead of stalling the build
 class HealthCommandTest {
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;

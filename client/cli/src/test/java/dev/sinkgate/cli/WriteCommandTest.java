@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sinkctl write} run in this JVM against a real gateway on loopback. */
+@Timeout(60) // a hang (a deadlock, a lost ack) fails here instead of stalling the build
 class WriteCommandTest {
   @TempDir
   Path tmp;
