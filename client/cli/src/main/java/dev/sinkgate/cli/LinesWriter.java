@@ -45,7 +45,8 @@ final class LinesWriter {
    */
   Summary write(SinkClient client, LineSplitter lines) throws IOException {
     long start = nanoTime.getAsLong();
-    try (StreamWriter stream = client.openStream(window)) {
+    StreamWriter stream = client.openStream(window);
+    try (stream) { // closing flushes and waits for the gateway to complete the stream
       byte[] line;
       while ((line = lines.next()) != null) {
         // The splitter hands out a new array per line and never touches it again.
@@ -54,12 +55,11 @@ final class LinesWriter {
           progress.draw(progressLine(stream.acknowledged(), stream.acknowledgedBytes(), nanoTime.getAsLong() - start));
         }
       }
-      stream.close();
-      return new Summary(stream.acknowledged(), stream.acknowledgedBytes(), stream.durability(),
-          nanoTime.getAsLong() - start);
     } finally {
       progress.clear();
     }
+    return new Summary(stream.acknowledged(), stream.acknowledgedBytes(), stream.durability(),
+        nanoTime.getAsLong() - start);
   }
 
   static String progressLine(long records, long bytes, long nanos) {
