@@ -90,7 +90,8 @@ public final class SinkClient implements AutoCloseable {
 
   /** A builder for a client on an existing channel, which the client will not close. */
   public static Builder builder(Channel channel) {
-    return new Builder(channel.authority(), Objects.requireNonNull(channel, "channel"));
+    Objects.requireNonNull(channel, "channel");
+    return new Builder(channel.authority(), channel);
   }
 
   /**

@@ -162,6 +162,13 @@ public final class StreamWriter implements AutoCloseable {
       if (c.holds()) {
         return;
       }
+      if (end != null) {
+        // Completed by the gateway with everything acknowledged, yet the caller still waits
+        // (to send more): nothing will change, so fail now rather than after the deadline.
+        throw new StreamFailedException(new SinkException(Status.Code.FAILED_PRECONDITION,
+            "the gateway completed the stream; waiting for " + what + " is pointless", null, null),
+            acked, List.copyOf(unacked));
+      }
       if (left <= 0) {
         throw new SinkException(Status.Code.DEADLINE_EXCEEDED, "stream: waited " + stepTimeout.toMillis()
             + " ms for " + what + "; " + acked + " of " + sent + " records acknowledged", null, null);
