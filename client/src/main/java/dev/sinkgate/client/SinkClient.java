@@ -52,6 +52,9 @@ public final class SinkClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final String target;
   private volatile boolean closed;
+  /** Calls waiting for a scheduled retry, with the failure to report if close() drops the retry. */
+  private final java.util.Map<CompletableFuture<WriteResponse>, SinkException> retrying =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private SinkClient(Builder b) {
     this.target = b.target;
@@ -160,9 +163,14 @@ public final class SinkClient implements AutoCloseable {
           result.completeExceptionally(e); // the next attempt could not start before the deadline
           return;
         }
+        retrying.put(result, e);
         try {
-          scheduler.schedule(() -> attempt(request, attempt + 1, callDeadline, result), wait.toNanos(), TimeUnit.NANOSECONDS);
+          scheduler.schedule(() -> {
+            retrying.remove(result);
+            attempt(request, attempt + 1, callDeadline, result);
+          }, wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
+          retrying.remove(result);
           result.completeExceptionally(e);
         }
       }
@@ -202,6 +210,8 @@ public final class SinkClient implements AutoCloseable {
     }
     closed = true;
     scheduler.shutdownNow();
+    retrying.forEach((f, e) -> f.completeExceptionally(e)); // their retries were dropped just now
+    retrying.clear();
     if (owned == null) {
       return;
     }

@@ -65,6 +65,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private boolean halfClosed;
   private boolean draining;
   private boolean ended;
+  /** A record was received and not taken (draining/failing): the stream must not end OK. */
+  private boolean dropped;
 
   WriteStreamHandler(Router router, ServerCallStreamObserver<WriteAck> out, StreamLimits limits,
       Consumer<WriteStreamHandler> onEnd) {
@@ -90,6 +92,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     synchronized (this) {
       requested--;
       if (ended || draining || failing) {
+        dropped = true;
         return; // not acknowledged: the client resends it
       }
       long index = received++;
@@ -120,6 +123,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       slot.done = true;
       if (error != null) {
         slot.error = error;
+        failing = true; // take no more records: a later one must not reach a sink before this one is resent
       } else {
         slot.durability = accepted.durability();
       }
@@ -152,7 +156,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     }
     if (pending.isEmpty() && (halfClosed || draining)) {
       sendAck(true);
-      if (halfClosed) {
+      if (halfClosed && !dropped) {
         end(null);
       } else {
         end(Statuses.withRetryInfo(Status.UNAVAILABLE, "gateway is draining (shutting down): the first "

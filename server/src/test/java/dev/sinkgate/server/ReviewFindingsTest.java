@@ -1,0 +1,268 @@
+package dev.sinkgate.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.sinkgate.client.DataSink;
+import dev.sinkgate.client.SinkClient;
+import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.proto.v1.WriteAck;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.server.TestGateway.Transport;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.DataSinkRecordSink;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordSink;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Reproductions for the review; each asserts the correct behaviour and fails on main. */
+class ReviewFindingsTest {
+
+  private static WriteRequest rec(String sink, String data) {
+    return WriteRequest.newBuilder().setSink(sink).setData(ByteString.copyFromUtf8(data)).build();
+  }
+
+  /** Counts append() calls, so the test knows a record reached the handler's sink call. */
+  private static final class CountingSink implements RecordSink {
+    final RecordSink inner;
+    final AtomicInteger appends = new AtomicInteger();
+
+    CountingSink(RecordSink inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public CompletableFuture<Accepted> append(Record record) {
+      appends.incrementAndGet();
+      return inner.append(record);
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+
+  private static final class Acks implements StreamObserver<WriteAck> {
+    final List<WriteAck> acks = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Status> done = new CompletableFuture<>();
+
+    long count() {
+      return acks.isEmpty() ? 0 : acks.get(acks.size() - 1).getCount();
+    }
+
+    @Override
+    public void onNext(WriteAck a) {
+      acks.add(a);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      done.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      done.complete(Status.OK);
+    }
+  }
+
+  /**
+   * Drain starts while record 0 is in the sink; record 1 arrives and is dropped
+   * ("the client resends it"); the client half-closes; record 0 completes. The stream
+   * must not end with OK, since record 1 was never accepted.
+   */
+  @Test
+  void drain_thenHalfClose_mustNotCompleteOkWithADroppedRecord() throws Exception {
+    BlockingDataSink blocking = new BlockingDataSink();
+    CountingSink sink = new CountingSink(
+        new DataSinkRecordSink("slow", blocking, Durability.DURABILITY_MEMORY, 16, 1 << 20));
+    TestGateway gw = new TestGateway(List.of(new Route("slow", sink, 1 << 20)));
+    try {
+      Acks acks = new Acks();
+      StreamObserver<WriteRequest> req = gw.async(Transport.IN_PROCESS).writeStream(acks);
+      req.onNext(rec("slow", "r0"));
+      blocking.awaitEntered();
+
+      CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> gw.gateway.drain(Duration.ofSeconds(20)));
+      SinkGrpc.SinkBlockingStub probe = gw.blocking(Transport.IN_PROCESS);
+      Poll.until(Duration.ofSeconds(10), () -> {
+        try {
+          probe.write(rec("nosuch", "x"));
+          return false;
+        } catch (StatusRuntimeException e) {
+          return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
+        }
+      }, () -> "gateway draining");
+      Thread.sleep(200); // drainStreams runs right after the gate starts draining
+
+      req.onNext(rec("slow", "r1"));
+      Thread.sleep(200);
+      assertEquals(1, sink.appends.get(), "record 1 was dropped by the draining handler (not appended)");
+      req.onCompleted();
+      blocking.release();
+
+      Status status = acks.done.get(10, TimeUnit.SECONDS);
+      System.err.println("drain+half-close: final status " + status + ", final ack count " + acks.count()
+          + ", records sent 2, stored " + blocking.stored());
+      assertTrue(drained.get(20, TimeUnit.SECONDS));
+      assertNotEquals(Status.Code.OK, status.getCode(),
+          "stream completed OK with ack count " + acks.count() + " of 2 records sent: record 1 silently lost");
+    } finally {
+      blocking.release();
+      gw.close();
+    }
+  }
+
+  /** Blocks 'b0' and 's0' on their own latches; stores everything in order. */
+  private static final class TwoGateSink implements DataSink {
+    final CountDownLatch b0Entered = new CountDownLatch(1);
+    final CountDownLatch s0Entered = new CountDownLatch(1);
+    final CountDownLatch releaseB0 = new CountDownLatch(1);
+    final CountDownLatch releaseS0 = new CountDownLatch(1);
+    final List<String> stored = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public int write(byte[] data) {
+      String s = new String(data, StandardCharsets.UTF_8);
+      try {
+        if (s.equals("b0")) {
+          b0Entered.countDown();
+          releaseB0.await(30, TimeUnit.SECONDS);
+        } else if (s.equals("s0")) {
+          s0Entered.countDown();
+          releaseS0.await(30, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      stored.add(s);
+      return data.length;
+    }
+  }
+
+  /**
+   * Record s1 of a stream is rejected (QUEUE_FULL) while s0 is still in flight; the
+   * handler keeps reading and hands s2 to the sink, which stores it. The stream then
+   * ends at s1 and the client resends s1, s2: the route now holds s2 before s1.
+   */
+  @Test
+  void streamKeepsAppendingAfterARejectedRecord_recordsReachTheSinkOutOfOrder() throws Exception {
+    TwoGateSink gates = new TwoGateSink();
+    CountingSink sink = new CountingSink(
+        new DataSinkRecordSink("r", gates, Durability.DURABILITY_MEMORY, 2, 1 << 20));
+    try (TestGateway gw = new TestGateway(List.of(new Route("r", sink, 1 << 20)))) {
+      var b0 = SinkGrpc.newFutureStub(gw.channel(Transport.IN_PROCESS)).write(rec("r", "b0"));
+      assertTrue(gates.b0Entered.await(10, TimeUnit.SECONDS));
+
+      Acks acks = new Acks();
+      StreamObserver<WriteRequest> req = gw.async(Transport.IN_PROCESS).writeStream(acks);
+      req.onNext(rec("r", "s0")); // queued behind b0: queue now 2 of 2
+      Poll.until(Duration.ofSeconds(5), () -> sink.appends.get() == 2, () -> "s0 appended");
+      req.onNext(rec("r", "s1")); // QUEUE_FULL
+      Poll.until(Duration.ofSeconds(5), () -> sink.appends.get() == 3, () -> "s1 appended");
+
+      gates.releaseB0.countDown();
+      assertEquals(2, b0.get(10, TimeUnit.SECONDS).getWritten());
+      assertTrue(gates.s0Entered.await(10, TimeUnit.SECONDS));
+      req.onNext(rec("r", "s2")); // the queue has room again; the stream is still open
+      Thread.sleep(200); // on main, s2 is appended (and stored) here
+      gates.releaseS0.countDown();
+
+      Status status = acks.done.get(10, TimeUnit.SECONDS);
+      System.err.println("queue-full: status " + status + ", ack count " + acks.count());
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+      assertEquals(1, acks.count());
+
+      // The client does what the contract says: resend from record 1 on a new stream.
+      Acks again = new Acks();
+      StreamObserver<WriteRequest> req2 = gw.async(Transport.IN_PROCESS).writeStream(again);
+      req2.onNext(rec("r", "s1"));
+      req2.onNext(rec("r", "s2"));
+      req2.onCompleted();
+      assertEquals(Status.Code.OK, again.done.get(10, TimeUnit.SECONDS).getCode());
+      System.err.println("queue-full: route stored " + gates.stored);
+      assertEquals(List.of("b0", "s0", "s1", "s2"), gates.stored,
+          "a record after the rejected one was stored before it was resent");
+    }
+  }
+
+  /** A retry is scheduled; close() drops it with shutdownNow(): the caller's future never completes. */
+  @Test
+  void sinkClientClose_whileARetryIsScheduled_completesTheCallersFuture() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    DataSink failing = new DataSink() {
+      @Override
+      public int write(byte[] data) {
+        attempts.incrementAndGet();
+        throw new UncheckedIOException(new IOException("downstream down"));
+      }
+    };
+    try (TestGateway gw = new TestGateway(List.of(
+        new Route("down", new DataSinkRecordSink("down", failing, Durability.DURABILITY_MEMORY, 16, 1 << 20), 1 << 20)))) {
+      SinkClient client = SinkClient.builder(gw.channel(Transport.IN_PROCESS)).deadline(Duration.ofSeconds(3)).build();
+      CompletableFuture<?> f = client.writeAsync(rec("down", "x"));
+      Poll.until(Duration.ofSeconds(5), () -> attempts.get() >= 1, () -> "first attempt");
+      Thread.sleep(100); // the UNAVAILABLE answer (RetryInfo 1 s) has scheduled the retry
+      client.close();
+      try {
+        f.get(8, TimeUnit.SECONDS); // deadline 3 s: must be settled long before this
+      } catch (java.util.concurrent.ExecutionException expected) {
+        return;
+      } catch (TimeoutException e) {
+        throw new AssertionError("writeAsync future still pending 8 s after close() with a 3 s deadline"
+            + " (attempts made: " + attempts.get() + ")");
+      }
+    }
+  }
+
+  /**
+   * StreamLimits.DEFAULT bounds a stream at 8 MiB in flight. After one tiny record the
+   * handler estimates 256 B per record and requests ~1022 more; then 1 MiB records
+   * arrive and are all taken, far past the byte bound, until the route's queue is full
+   * and the stream dies with RESOURCE_EXHAUSTED instead of being slowed down.
+   */
+  @Test
+  void streamByteBound_isExceededAfterSmallRecords() throws Exception {
+    BlockingDataSink blocking = new BlockingDataSink();
+    CountingSink sink = new CountingSink(
+        new DataSinkRecordSink("slow", blocking, Durability.DURABILITY_MEMORY, 4096, 64L << 20));
+    try (TestGateway gw = new TestGateway(List.of(new Route("slow", sink, 4 << 20)))) {
+      List<WriteRequest> records = new ArrayList<>();
+      records.add(rec("slow", "x"));
+      ByteString mib = ByteString.copyFrom(new byte[1 << 20]);
+      for (int i = 0; i < 100; i++) {
+        records.add(WriteRequest.newBuilder().setSink("slow").setData(mib).build());
+      }
+      StreamingCall call = StreamingCall.start(gw.async(Transport.IN_PROCESS), records.iterator());
+      blocking.awaitEntered();
+      Thread.sleep(500);
+      int appended = sink.appends.get();
+      blocking.release();
+      Status status = call.done.get(20, TimeUnit.SECONDS);
+      System.err.println("byte-bound: records appended while the sink was blocked: " + appended
+          + " (~" + appended + " MiB in flight, StreamLimits.maxBytes = 8 MiB); final status " + status.getCode());
+      assertTrue(appended <= 10, appended + " records of 1 MiB taken in flight with an 8 MiB stream bound");
+    }
+  }
+}
