@@ -142,6 +142,11 @@ public final class Gateway implements AutoCloseable {
     return router;
   }
 
+  /** Sink calls (unary and streams) admitted and not yet finished or cancelled. */
+  public int callsInFlight() {
+    return gate.inFlight();
+  }
+
   /**
    * Drains: health goes NOT_SERVING, new calls get UNAVAILABLE, open streams finish the
    * records they accepted and end with UNAVAILABLE, in-flight writes get up to
@@ -159,8 +164,9 @@ public final class Gateway implements AutoCloseable {
     boolean clean = false;
     boolean interrupted = false;
     health.enterTerminalState();
-    gate.startDraining();
+    // Streams first: once new calls are refused, every open stream is already draining.
     service.drainStreams();
+    gate.startDraining();
     try {
       clean = gate.awaitIdle(timeout);
     } catch (InterruptedException e) {

@@ -140,6 +140,10 @@ class StatusCodesTest {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
           () -> gw.blocking(t).withDeadlineAfter(200, TimeUnit.MILLISECONDS).write(record("slow", "too-late")));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+      // The client's deadline fires a little before the server's; once the server has
+      // cancelled its side too, only the first call is left.
+      Poll.until(Duration.ofSeconds(10), () -> gw.gateway.callsInFlight() == 1,
+          () -> "the server to cancel the expired call (in flight: " + gw.gateway.callsInFlight() + ")");
 
       sink.release();
       first.get(10, TimeUnit.SECONDS);

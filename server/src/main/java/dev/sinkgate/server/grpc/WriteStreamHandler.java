@@ -58,8 +58,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private long ackedBytes;
   private Durability weakest;
   private long lastSentCount = -1;
-  private long largestSeen;
-  private final long initialEstimate;
+  private final long worstCaseRecord;
   /** A record failed validation: take no more records, the stream is about to end. */
   private boolean failing;
   private boolean halfClosed;
@@ -74,7 +73,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     this.out = out;
     this.limits = limits;
     this.onEnd = onEnd;
-    this.initialEstimate = router.largestRecordLimit();
+    this.worstCaseRecord = Math.max(1, router.largestRecordLimit());
   }
 
   /** Called from the service method, before the call starts: takes over inbound flow control. */
@@ -97,7 +96,6 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       }
       long index = received++;
       int size = request.getData().size();
-      largestSeen = Math.max(largestSeen, size);
       try {
         route = router.resolve(request.getSink(), size);
       } catch (RecordRejectedException e) {
@@ -141,6 +139,9 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       Slot head = pending.peek();
       if (head.error != null) {
         sendAck(true);
+        if (ended) {
+          return;
+        }
         StatusRuntimeException e = Statuses.toException(head.error,
             "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route);
         end(e);
@@ -190,6 +191,9 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void end(StatusRuntimeException error) {
+    if (ended) {
+      return; // an inline transport may have ended the stream from inside the ack just sent
+    }
     ended = true;
     if (error == null) {
       out.onCompleted();
@@ -199,25 +203,22 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     onEnd.accept(this);
   }
 
-  /**
-   * Asks the transport for as many records as the limits allow. Record sizes are unknown
-   * until they arrive, so the byte room is divided by the largest record seen so far (by
-   * the largest route limit before the first one), and small top-ups are batched.
-   */
+  /** Asks the transport for as many records as the limits allow. */
   private void requestMore() {
     int n;
     synchronized (this) {
       if (ended || draining || halfClosed || failing) {
         return;
       }
-      long estimate = largestSeen > 0 ? Math.max(largestSeen, 256) : Math.max(initialEstimate, 256);
+      // A requested record may be as large as the largest route allows, so outstanding
+      // requests are counted at that size: in flight never exceeds the byte bound by more
+      // than one record, whatever mix of sizes the client sends.
+      long room = limits.maxBytes() - inFlightBytes;
+      long byBytes = room <= 0 ? 0 : Math.max(1, room / worstCaseRecord) - requested;
       long byRecords = limits.maxRecords() - pending.size() - requested;
-      long byBytes = (limits.maxBytes() - inFlightBytes) / estimate - requested;
       n = (int) Math.max(0, Math.min(byRecords, byBytes));
       if (requested == 0 && pending.isEmpty()) {
         n = Math.max(n, 1); // always make progress, even with a record larger than the byte bound
-      } else if (requested > 0 && n < Math.max(1, limits.maxRecords() / 8)) {
-        return; // enough is on its way; top up in batches
       }
       if (n == 0) {
         return;

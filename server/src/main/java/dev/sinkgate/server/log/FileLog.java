@@ -35,6 +35,7 @@ public final class FileLog implements AutoCloseable {
   private long nextOffset;
   private long size;
   private boolean closed;
+  private boolean broken;
 
   private FileLog(Path dir, DirectoryLock lock, FileChannel channel, long nextOffset, long size) {
     this.dir = dir;
@@ -210,6 +211,9 @@ public final class FileLog implements AutoCloseable {
         channel.truncate(size);
         channel.position(size);
       } catch (IOException suppressed) {
+        // A partial frame may remain in the middle of the log: appending after it would
+        // bury it, so the log takes no more records until it is reopened (and recovered).
+        broken = true;
         e.addSuppressed(suppressed);
       }
       throw e;
@@ -225,10 +229,18 @@ public final class FileLog implements AutoCloseable {
     channel.force(false);
   }
 
-  private void checkOpen() {
+  private void checkOpen() throws IOException {
     if (closed) {
       throw new IllegalStateException("file log " + dir + " is closed");
     }
+    if (broken) {
+      throw new IOException("file log " + dir + " could not cut back a failed write; reopen it to recover");
+    }
+  }
+
+  /** True once a failed write could not be cut back: the log must be reopened. */
+  public boolean broken() {
+    return broken;
   }
 
   /** Syncs and closes. Idempotent. */

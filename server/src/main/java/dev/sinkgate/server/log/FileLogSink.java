@@ -149,7 +149,11 @@ public final class FileLogSink implements RecordSink {
     try {
       first = log.append(entries, clock.millis());
     } catch (IOException e) {
-      // The log cut itself back to before this group, so nothing of it is stored.
+      if (log.broken()) {
+        failure = "route '" + name + "': writing " + log.directory() + " failed and could not be undone ("
+            + e + "); the route accepts no more records until the gateway restarts and recovers the log";
+      }
+      // The log cut itself back to before this group (or is broken), so nothing of it is acknowledged.
       for (Pending p : live) {
         fail(p, unavailable("route '" + name + "': writing " + log.directory() + " failed: " + e));
       }

@@ -4,6 +4,7 @@ import dev.sinkgate.client.DataSink;
 import dev.sinkgate.proto.v1.Durability;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,8 @@ public final class DataSinkRecordSink implements RecordSink {
   private final QueueBudget budget;
   private final ExecutorService executor;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Accepted and not yet answered: failed by a forced close, so no caller waits forever. */
+  private final java.util.Set<CompletableFuture<Accepted>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param name the route name, for messages and the thread name
@@ -53,15 +56,21 @@ public final class DataSinkRecordSink implements RecordSink {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Accepted> result = new CompletableFuture<>();
+    unanswered.add(result);
+    result.whenComplete((a, t) -> unanswered.remove(result));
     try {
       executor.execute(() -> {
+        // Release before completing: whoever the completion wakes must find the room free.
+        Accepted accepted;
         try {
-          result.complete(writeNow(record));
+          accepted = writeNow(record);
         } catch (Throwable t) {
-          result.completeExceptionally(t);
-        } finally {
           budget.release(size);
+          result.completeExceptionally(t);
+          return;
         }
+        budget.release(size);
+        result.complete(accepted);
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       budget.release(size);
@@ -102,15 +111,28 @@ public final class DataSinkRecordSink implements RecordSink {
       return;
     }
     executor.shutdown();
+    boolean interrupted = false;
     try {
       if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
         executor.shutdownNow();
+        // Let a write that ignores the interrupt finish before its sink is closed under it.
+        executor.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       executor.shutdownNow();
-      Thread.currentThread().interrupt();
+      interrupted = true;
     } finally {
-      sink.close();
+      for (CompletableFuture<Accepted> f : List.copyOf(unanswered)) {
+        f.completeExceptionally(new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
+            "route '" + name + "' closed before the record was written", Duration.ofSeconds(1)));
+      }
+      try {
+        sink.close();
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 

@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A refused second open in the same JVM must not release the first open's OS-level lock. */
-class DirectoryLockReviewTest {
+class DirectoryLockTest {
   @TempDir
   Path dir;
 
   private String otherProcessTriesTheLock() throws Exception {
-    Process p = new ProcessBuilder("python3", "-c",
+    Process p = new ProcessBuilder("/usr/bin/python3", "-c",
         "import fcntl\nf=open('" + dir.resolve(".lock") + "','a')\n"
             + "try:\n fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB); print('GOT')\n"
             + "except OSError: print('REFUSED')").redirectErrorStream(true).start();
