@@ -4,6 +4,7 @@ import dev.sinkgate.server.config.ConfigException;
 import dev.sinkgate.server.config.ConfigLoader;
 import dev.sinkgate.server.config.ConfigValues;
 import dev.sinkgate.server.config.GatewayConfig;
+import dev.sinkgate.server.log.LogVerifier;
 import dev.sinkgate.server.route.Router;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
  * sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+ * sinkgate log verify PATH [--format text|json]
  * </pre>
  * Exit codes: 0 success (and a clean drain on SIGTERM), 1 a runtime failure (a port in
  * use, an unreadable log, a drain that timed out), 2 a usage or config error.
@@ -34,11 +36,15 @@ public final class Main {
   static final String USAGE_TEXT = """
       usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
              sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+             sinkgate log verify PATH [--format text|json]
 
         serve      run the gateway; without --config it serves the embedded default:
                    route 'default' to a file log under ./data/default, on 127.0.0.1:50051
         log cat    print the records of a file log: one JSON object per record (offset,
                    timestamp, key, headers, base64 data), or the raw data, one per line
+        log verify check every CRC of every segment and print a summary (segments,
+                   records, bytes, offsets, timestamps); exit 1 naming the segment, byte
+                   and offset of the first corrupt or torn record
       """;
 
   private Main() {}
@@ -56,7 +62,7 @@ public final class Main {
       return switch (args[0]) {
         case "serve" -> serve(new Args(args, 1), out, err);
         case "log" -> log(args, out, err);
-        default -> throw new UsageException("unknown command '" + args[0] + "' (expected: serve, log cat)");
+        default -> throw new UsageException("unknown command '" + args[0] + "' (expected: serve, log cat, log verify)");
       };
     } catch (UsageException e) {
       err.println("sinkgate: " + e.getMessage());
@@ -129,10 +135,60 @@ public final class Main {
   }
 
   private static int log(String[] args, PrintStream out, PrintStream err) throws UsageException {
-    if (args.length < 2 || !args[1].equals("cat")) {
-      throw new UsageException("expected 'log cat PATH'");
+    String sub = args.length < 2 ? "" : args[1];
+    return switch (sub) {
+      case "cat" -> logCat(new Args(args, 2), out, err);
+      case "verify" -> logVerify(new Args(args, 2), out, err);
+      default -> throw new UsageException((sub.isEmpty() ? "log needs a subcommand" : "unknown log subcommand '"
+          + sub + "'") + " (expected: 'log cat PATH' or 'log verify PATH')");
+    };
+  }
+
+  private static int logVerify(Args a, PrintStream out, PrintStream err) throws UsageException {
+    String path = null;
+    LogVerify.Format format = LogVerify.Format.TEXT;
+    while (a.hasNext()) {
+      String arg = a.next();
+      if (arg.equals("--format")) {
+        String f = a.value(arg);
+        format = switch (f) {
+          case "text" -> LogVerify.Format.TEXT;
+          case "json" -> LogVerify.Format.JSON;
+          default -> throw new UsageException("--format '" + f + "' (expected: text or json)");
+        };
+      } else if (arg.startsWith("--") || path != null) {
+        throw new UsageException("unexpected argument '" + arg + "' for log verify");
+      } else {
+        path = arg;
+      }
     }
-    Args a = new Args(args, 2);
+    if (path == null) {
+      throw new UsageException("log verify needs the PATH of a file log directory");
+    }
+    LogVerifier.Summary summary;
+    try {
+      summary = LogVerifier.verify(Path.of(path));
+    } catch (IOException e) {
+      return readFailed(path, e, err);
+    }
+    LogVerify.print(summary, format, out);
+    if (summary.clean()) {
+      return OK;
+    }
+    err.println("sinkgate: " + summary.finding().message());
+    return FAILED;
+  }
+
+  private static int readFailed(String path, IOException e, PrintStream err) {
+    if (e instanceof NoSuchFileException n) {
+      err.println("sinkgate: " + n.getFile() + ": " + (n.getReason() == null ? "no such directory" : n.getReason()));
+    } else {
+      err.println("sinkgate: reading " + path + " failed: " + e.getMessage());
+    }
+    return FAILED;
+  }
+
+  private static int logCat(Args a, PrintStream out, PrintStream err) throws UsageException {
     String path = null;
     LogCat.Format format = LogCat.Format.JSON;
     long from = 0;
@@ -168,12 +224,8 @@ public final class Main {
     try {
       LogCat.print(Path.of(path), from, format, out);
       return OK;
-    } catch (NoSuchFileException e) {
-      err.println("sinkgate: " + e.getFile() + ": " + (e.getReason() == null ? "no such directory" : e.getReason()));
-      return FAILED;
     } catch (IOException e) {
-      err.println("sinkgate: reading " + path + " failed: " + e.getMessage());
-      return FAILED;
+      return readFailed(path, e, err);
     }
   }
 

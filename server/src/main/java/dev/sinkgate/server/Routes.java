@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,7 +51,9 @@ final class Routes {
         } catch (IOException e) {
           throw new IOException("route '" + c.name() + "': cannot open file log " + c.path() + ": " + e, e);
         }
-        yield new FileLogSink(c.name(), log, c.fsync(), c.queueRecords(), c.queueBytes(), Clock.systemUTC());
+        Duration interval = c.fsyncInterval() == null ? FileLogSink.DEFAULT_SYNC_INTERVAL : c.fsyncInterval();
+        yield new FileLogSink(c.name(), log, c.fsync(), interval, c.queueRecords(), c.queueBytes(),
+            Clock.systemUTC());
       }
       case DISCARD -> new DiscardRecordSink();
       case STDOUT -> new DataSinkRecordSink(c.name(),

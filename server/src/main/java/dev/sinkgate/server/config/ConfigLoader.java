@@ -40,6 +40,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * sinks:
  *   default: { type: file, path: ./data/default }
  *   audit:   { type: file, path: ./data/audit, max_record_bytes: 65536, fsync: always }
+ *   metrics: { type: file, path: ./data/metrics, fsync: interval, fsync_interval: 1s }
  *   trash:   { type: discard }
  *   console: { type: stdout }
  * </pre>
@@ -51,6 +52,9 @@ public final class ConfigLoader {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
   static final int DEFAULT_QUEUE_RECORDS = 4096;
   static final long DEFAULT_QUEUE_BYTES = 64L << 20;
+  static final Duration DEFAULT_FSYNC_INTERVAL = Duration.ofSeconds(1);
+  /** A longer interval is almost surely a unit mistake, and would risk that much data on power loss. */
+  static final Duration MAX_FSYNC_INTERVAL = Duration.ofHours(1);
   /** The largest max_record_bytes: well inside the file log's frame limit and a gRPC message. */
   static final long MAX_RECORD_LIMIT = 128L << 20;
 
@@ -188,6 +192,7 @@ public final class ConfigLoader {
 
     Path path = null;
     FsyncPolicy fsync = null;
+    Duration fsyncInterval = null;
     if (type == SinkType.FILE) {
       NodeTuple pathTuple = keys.get("path");
       if (pathTuple == null) {
@@ -203,15 +208,42 @@ public final class ConfigLoader {
       NodeTuple fsyncTuple = keys.get("fsync");
       if (fsyncTuple != null) {
         String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
-        List<String> modes = List.of("always", "never");
+        List<String> modes = List.of("always", "interval", "never");
         if (!modes.contains(f)) {
           throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
-              + " (expected one of: always, never)");
+              + " (expected one of: always, interval, never)");
         }
         fsync = FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
       }
+      fsyncInterval = fsyncInterval(keys, where, fsync);
     }
-    return new SinkConfig(name, type, path, (int) maxRecord, fsync, (int) queue, queueBytes);
+    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes);
+  }
+
+  /**
+   * {@code fsync_interval}: only with {@code fsync: interval}, where it defaults to 1s. Refused
+   * with the other modes rather than ignored, so nobody believes a setting that does nothing.
+   */
+  private Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
+      throws ConfigException {
+    NodeTuple t = keys.get("fsync_interval");
+    if (fsync != FsyncPolicy.INTERVAL) {
+      if (t != null) {
+        throw error(t.getKeyNode(), where + ".fsync_interval", "only applies with 'fsync: interval'"
+            + " (fsync here is " + fsync.name().toLowerCase(Locale.ROOT) + "; expected: fsync: interval,"
+            + " or no fsync_interval)");
+      }
+      return null;
+    }
+    if (t == null) {
+      return DEFAULT_FSYNC_INTERVAL;
+    }
+    Duration d = convert(t.getValueNode(), where + ".fsync_interval", ConfigValues::duration);
+    if (d.isZero() || d.compareTo(MAX_FSYNC_INTERVAL) > 0) {
+      throw error(t.getValueNode(), where + ".fsync_interval", "'" + scalar(t.getValueNode(), where)
+          + "' (expected: from 1ms to 1h; for a sync before every acknowledgement use fsync: always)");
+    }
+    return d;
   }
 
   private long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)

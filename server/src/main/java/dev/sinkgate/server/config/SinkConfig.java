@@ -2,6 +2,7 @@ package dev.sinkgate.server.config;
 
 import dev.sinkgate.server.log.FsyncPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * One entry under {@code sinks:}.
@@ -11,8 +12,10 @@ import java.nio.file.Path;
  * @param path the log directory ({@code file} only, else null)
  * @param maxRecordBytes the largest record the route accepts
  * @param fsync when a {@code file} route syncs ({@code file} only, else null)
+ * @param fsyncInterval how often a {@code fsync: interval} route syncs at most (null for the
+ *     other modes and other sink types)
  * @param queueRecords records the route may hold queued before it answers RESOURCE_EXHAUSTED
  * @param queueBytes bytes the route may hold queued before it answers RESOURCE_EXHAUSTED
  */
 public record SinkConfig(String name, SinkType type, Path path, int maxRecordBytes,
-    FsyncPolicy fsync, int queueRecords, long queueBytes) {}
+    FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes) {}

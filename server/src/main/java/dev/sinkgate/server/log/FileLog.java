@@ -36,6 +36,8 @@ public final class FileLog implements AutoCloseable {
   private long size;
   private boolean closed;
   private boolean broken;
+  /** Volatile so tests and metrics may read it from another thread than the owner. */
+  private volatile long syncs;
 
   private FileLog(Path dir, DirectoryLock lock, FileChannel channel, long nextOffset, long size) {
     this.dir = dir;
@@ -227,6 +229,12 @@ public final class FileLog implements AutoCloseable {
   public void sync() throws IOException {
     checkOpen();
     channel.force(false);
+    syncs++; // only the owning thread writes it
+  }
+
+  /** How many {@link #sync()} calls have succeeded (the sync in {@link #close()} not counted). */
+  public long syncCount() {
+    return syncs;
   }
 
   private void checkOpen() throws IOException {

@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 
 /**
  * The {@code file} route: a {@link FileLog} behind one writer thread that group-commits.
@@ -21,7 +23,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Writers enqueue records (bounded by a {@link QueueBudget}); the writer thread takes
  * everything queued, appends it with one write, syncs once (with {@link FsyncPolicy#ALWAYS})
  * and completes the whole group. While one sync runs, the next group gathers, so
- * concurrent writers share each fsync and throughput grows with concurrency.
+ * concurrent writers share each fsync and throughput grows with concurrency. With
+ * {@link FsyncPolicy#INTERVAL} the group is acknowledged once written and the writer, the
+ * only thread that touches the log, syncs when the interval is due (it waits on the queue
+ * no longer than that), and on close.
  *
  * <p>A failed sync is fatal for the log: the route answers {@code UNAVAILABLE} from then
  * on and never retries the sync on the same file (after a failed fsync the kernel may
@@ -36,6 +41,8 @@ public final class FileLogSink implements RecordSink {
   private final FileLog log;
   private final FsyncPolicy fsync;
   private final Clock clock;
+  private final long syncIntervalNanos;
+  private final LongSupplier ticker;
   private final QueueBudget budget;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
@@ -43,16 +50,50 @@ public final class FileLogSink implements RecordSink {
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private volatile boolean closed;
   private volatile String failure;
+  /** Writer thread only: records were written since the last sync ({@link FsyncPolicy#INTERVAL}). */
+  private boolean unsynced;
+  /** Writer thread only: when the pending interval sync is due, in {@link #ticker} nanos. */
+  private long syncDueNanos;
 
+  /** A record to write, or (record null) a probe from {@link #writerPass()}. */
   private record Pending(Record record, CompletableFuture<Accepted> result) {}
 
-  /** Takes ownership of an open {@code log} and starts its writer thread. */
+  /** The sync interval of {@link FsyncPolicy#INTERVAL} when none is given. */
+  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * Takes ownership of an open {@code log} and starts its writer thread; an
+   * {@link FsyncPolicy#INTERVAL} log syncs every {@link #DEFAULT_SYNC_INTERVAL}.
+   */
   public FileLogSink(String name, FileLog log, FsyncPolicy fsync, int maxQueuedRecords,
       long maxQueuedBytes, Clock clock) {
+    this(name, log, fsync, DEFAULT_SYNC_INTERVAL, maxQueuedRecords, maxQueuedBytes, clock);
+  }
+
+  /**
+   * Takes ownership of an open {@code log} and starts its writer thread.
+   *
+   * @param syncInterval how often an {@link FsyncPolicy#INTERVAL} log syncs at most
+   *     (ignored by the other policies)
+   * @param clock stamps the records
+   */
+  public FileLogSink(String name, FileLog log, FsyncPolicy fsync, Duration syncInterval,
+      int maxQueuedRecords, long maxQueuedBytes, Clock clock) {
+    this(name, log, fsync, syncInterval, maxQueuedRecords, maxQueuedBytes, clock, System::nanoTime);
+  }
+
+  /** As above, with {@code ticker} (monotonic nanos, like {@link System#nanoTime()}) timing the interval sync. */
+  FileLogSink(String name, FileLog log, FsyncPolicy fsync, Duration syncInterval,
+      int maxQueuedRecords, long maxQueuedBytes, Clock clock, LongSupplier ticker) {
+    if (syncInterval.isNegative() || syncInterval.isZero()) {
+      throw new IllegalArgumentException("syncInterval: " + syncInterval + " (expected: > 0)");
+    }
     this.name = name;
     this.log = log;
     this.fsync = fsync;
+    this.syncIntervalNanos = syncInterval.toNanos();
     this.clock = clock;
+    this.ticker = ticker;
     this.budget = new QueueBudget("route '" + name + "'", maxQueuedRecords, maxQueuedBytes);
     this.writer = new Thread(this::runWriter, "sinkgate-filelog-" + name);
     writer.setDaemon(true);
@@ -83,29 +124,33 @@ public final class FileLogSink implements RecordSink {
 
   private void runWriter() {
     List<Pending> group = new ArrayList<>();
+    List<Pending> probes = new ArrayList<>();
     List<FileLog.Entry> entries = new ArrayList<>();
     boolean closing = false;
     while (!closing || !queue.isEmpty()) {
       group.clear();
+      probes.clear();
       entries.clear();
       try {
-        Pending first = queue.take();
-        closing |= gather(first, group);
-        long bytes = first == CLOSE ? 0 : first.record().data().length;
-        while (bytes < MAX_GROUP_BYTES && group.size() < MAX_GROUP_RECORDS) {
-          Pending next = queue.poll();
-          if (next == null) {
-            break;
-          }
-          closing |= gather(next, group);
-          if (next != CLOSE) {
+        Pending next = nextOrNullWhenSyncDue();
+        long bytes = 0;
+        while (next != null) {
+          closing |= gather(next, group, probes);
+          if (next.record() != null) {
             bytes += next.record().data().length;
           }
+          if (bytes >= MAX_GROUP_BYTES || group.size() >= MAX_GROUP_RECORDS) {
+            break;
+          }
+          next = queue.poll();
         }
       } catch (InterruptedException e) {
         closing = true;
-        queue.drainTo(group);
-        group.removeIf(p -> p == CLOSE);
+        List<Pending> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (Pending p : rest) {
+          gather(p, group, probes);
+        }
       }
       try {
         commit(group, entries);
@@ -117,16 +162,59 @@ public final class FileLogSink implements RecordSink {
           }
         }
       }
+      if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
+        syncUnsynced();
+      }
+      for (Pending probe : probes) {
+        probe.result().complete(null);
+      }
+    }
+    if (unsynced) {
+      syncUnsynced(); // close syncs what the interval had not yet
     }
   }
 
-  /** Adds {@code p} to the group unless it is the close marker; returns true for the marker. */
-  private static boolean gather(Pending p, List<Pending> group) {
+  /**
+   * The next queued item. With unsynced records (only under {@link FsyncPolicy#INTERVAL})
+   * waits no longer than until the sync is due, and returns null if nothing came by then.
+   */
+  private Pending nextOrNullWhenSyncDue() throws InterruptedException {
+    if (!unsynced) {
+      return queue.take();
+    }
+    long left = syncDueNanos - ticker.getAsLong();
+    // When the sync is already due, still take what is queued: it joins the same sync.
+    return left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Sorts {@code p} into records and probes; returns true for the close marker, which is
+   * neither.
+   */
+  private static boolean gather(Pending p, List<Pending> group, List<Pending> probes) {
     if (p == CLOSE) {
       return true;
     }
-    group.add(p);
+    (p.record() == null ? probes : group).add(p);
     return false;
+  }
+
+  /** The interval sync. After a failure nothing is synced again: see the class comment. */
+  private void syncUnsynced() {
+    unsynced = false;
+    if (failure != null) {
+      return;
+    }
+    try {
+      log.sync();
+    } catch (IOException e) {
+      failure = fsyncFailed(e);
+    }
+  }
+
+  private String fsyncFailed(IOException e) {
+    return "route '" + name + "': fsync of " + log.directory() + " failed (" + e
+        + "); the route accepts no more records until the gateway restarts and recovers the log";
   }
 
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
@@ -165,13 +253,17 @@ public final class FileLogSink implements RecordSink {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
       } catch (IOException e) {
-        failure = "route '" + name + "': fsync of " + log.directory() + " failed (" + e
-            + "); the route accepts no more records until the gateway restarts and recovers the log";
+        failure = fsyncFailed(e);
         for (Pending p : live) {
           fail(p, unavailable(failure));
         }
         return;
       }
+    } else if (fsync == FsyncPolicy.INTERVAL && !unsynced) {
+      // Due one interval after the oldest unsynced write: no acknowledged record stays
+      // unsynced longer than that, and syncs are at least an interval apart.
+      unsynced = true;
+      syncDueNanos = ticker.getAsLong() + syncIntervalNanos;
     }
     // Last first: a stream whose records share this group sees its head record complete
     // last, so it acknowledges the whole group with one cumulative ack instead of one each.
@@ -190,6 +282,25 @@ public final class FileLogSink implements RecordSink {
   private static RecordRejectedException unavailable(String message) {
     return new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE, message,
         Duration.ofSeconds(1));
+  }
+
+  /**
+   * Completes once the writer has handled everything queued before the call and then
+   * checked whether an interval sync is due. Lets a test that advances a fake ticker know
+   * when the writer has seen the new time, without sleeping.
+   */
+  CompletableFuture<Void> writerPass() {
+    closeLock.readLock().lock();
+    try {
+      if (closed) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Accepted> done = new CompletableFuture<>();
+      queue.add(new Pending(null, done));
+      return done.thenApply(a -> null);
+    } finally {
+      closeLock.readLock().unlock();
+    }
   }
 
   /** True while the log accepts records (no fsync failure). */
@@ -234,6 +345,7 @@ public final class FileLogSink implements RecordSink {
 
   @Override
   public String toString() {
-    return "file(" + log.directory() + ", fsync " + fsync.name().toLowerCase() + ")";
+    String every = fsync == FsyncPolicy.INTERVAL ? " every " + syncIntervalNanos / 1_000_000 + " ms" : "";
+    return "file(" + log.directory() + ", fsync " + fsync.name().toLowerCase(java.util.Locale.ROOT) + every + ")";
   }
 }

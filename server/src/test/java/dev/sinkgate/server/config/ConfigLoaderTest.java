@@ -188,6 +188,89 @@ class ConfigLoaderTest {
     assertEquals(10, b.queueRecords());
   }
 
+  // --- fsync: interval ---
+
+  @Test
+  void parse_fsyncInterval_carriesTheGivenIntervalAndDefaultsToOneSecond() throws Exception {
+    GatewayConfig config = ConfigLoader.parse("interval.yaml", """
+        sinks:
+          fast:   { type: file, path: ./fast, fsync: interval, fsync_interval: 250ms }
+          plain:  { type: file, path: ./plain, fsync: interval }
+          always: { type: file, path: ./always }
+        """);
+
+    SinkConfig fast = config.sinks().get(0);
+    assertEquals(FsyncPolicy.INTERVAL, fast.fsync());
+    assertEquals(Duration.ofMillis(250), fast.fsyncInterval());
+    SinkConfig plain = config.sinks().get(1);
+    assertEquals(FsyncPolicy.INTERVAL, plain.fsync());
+    assertEquals(Duration.ofSeconds(1), plain.fsyncInterval());
+    assertNull(config.sinks().get(2).fsyncInterval(), "fsync: always has no interval");
+  }
+
+  @Test
+  void parse_fsyncIntervalWithoutIntervalMode_failsAtTheKeySayingWhichModeItNeeds() {
+    String withAlways = """
+        sinks:
+          audit: { type: file, path: ./a, fsync: always, fsync_interval: 1s }
+        """;
+    String withDefault = """
+        sinks:
+          audit:
+            type: file
+            path: ./a
+            fsync_interval: 1s
+        """;
+
+    String always = failure(withAlways).getMessage();
+    String dflt = failure(withDefault).getMessage();
+
+    assertStartsWith("test.yaml:" + position(withAlways, "fsync_interval") + ": sinks.audit.fsync_interval: ", always);
+    assertContains("only applies with 'fsync: interval' (fsync here is always;", always);
+    assertStartsWith("test.yaml:" + position(withDefault, "fsync_interval") + ": sinks.audit.fsync_interval: ", dflt);
+    assertContains("(fsync here is always;", dflt);
+  }
+
+  @Test
+  void parse_badFsyncInterval_failsAtTheValueWithTheExpectedForm() {
+    String notADuration = """
+        sinks:
+          m: { type: file, path: ./m, fsync: interval, fsync_interval: soon }
+        """;
+    String zero = """
+        sinks:
+          m: { type: file, path: ./m, fsync: interval, fsync_interval: 0ms }
+        """;
+    String tooLong = """
+        sinks:
+          m: { type: file, path: ./m, fsync: interval, fsync_interval: 2h }
+        """;
+    String onDiscard = """
+        sinks:
+          m: { type: discard, fsync_interval: 1s }
+        """;
+
+    String a = failure(notADuration).getMessage();
+    String b = failure(zero).getMessage();
+    String c = failure(tooLong).getMessage();
+    String d = failure(onDiscard).getMessage();
+
+    assertStartsWith("test.yaml:" + position(notADuration, "soon") + ": sinks.m.fsync_interval: 'soon' is not a duration", a);
+    assertStartsWith("test.yaml:" + position(zero, "0ms") + ": sinks.m.fsync_interval: '0ms' (expected: from 1ms to 1h", b);
+    assertContains("'2h' (expected: from 1ms to 1h", c);
+    assertContains("unknown key 'fsync_interval'", d);
+  }
+
+  @Test
+  void parse_unknownFsyncMode_listsAllThreeModes() {
+    String message = failure("""
+        sinks:
+          m: { type: file, path: ./m, fsync: intervall }
+        """).getMessage();
+
+    assertContains("'intervall' (did you mean 'interval'?) (expected one of: always, interval, never)", message);
+  }
+
   @Test
   void parse_badSize_failsAtTheValueWithTheExpectedForm() {
     String text = """
