@@ -2,15 +2,22 @@ package dev.sinkgate.server;
 
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
+import dev.sinkgate.server.log.LogTail;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
-/** {@code sinkgate log cat}: prints a file log's records, one JSON object per line or raw. */
+/**
+ * {@code sinkgate log cat}: prints a file log's records, one JSON object per line or raw;
+ * with {@code --follow}, keeps printing records as they are appended.
+ */
 final class LogCat {
   private LogCat() {}
 
@@ -18,17 +25,34 @@ final class LogCat {
 
   /** Prints every record from {@code fromOffset}; returns how many were printed. */
   static long print(Path dir, long fromOffset, Format format, OutputStream out) throws IOException {
-    long n = LogReader.read(dir, fromOffset, r -> {
-      if (format == Format.RAW) {
-        out.write(r.data());
-        out.write('\n');
-      } else {
-        out.write(json(r).getBytes(StandardCharsets.UTF_8));
-        out.write('\n');
-      }
-    });
+    long n = LogReader.read(dir, fromOffset, r -> write(r, format, out));
     out.flush();
     return n;
+  }
+
+  /**
+   * Prints every record from {@code fromOffset}, then each record appended later, checking
+   * every {@code pollInterval}, until {@code stop} counts down or the thread is interrupted.
+   * Returns how many were printed.
+   */
+  static long follow(Path dir, long fromOffset, Format format, OutputStream out, CountDownLatch stop,
+      Duration pollInterval) throws IOException {
+    LogTail tail = new LogTail(dir, fromOffset);
+    long n = 0;
+    try {
+      do {
+        n += tail.poll(r -> write(r, format, out));
+        out.flush(); // a follower is read live: each batch goes out as it arrives
+      } while (!stop.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return n;
+  }
+
+  private static void write(LogRecord r, Format format, OutputStream out) throws IOException {
+    out.write(format == Format.RAW ? r.data() : json(r).getBytes(StandardCharsets.UTF_8));
+    out.write('\n');
   }
 
   /** {@code {"offset":0,"timestamp":"…","key":"…","headers":{…},"data":"base64"}} */

@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
- * sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+ * sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
  * sinkgate log verify PATH [--format text|json]
  * </pre>
  * Exit codes: 0 success (and a clean drain on SIGTERM), 1 a runtime failure (a port in
@@ -32,16 +32,19 @@ public final class Main {
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
+  /** How often {@code log cat --follow} looks for new records: quick for a person, idle for a disk. */
+  static final Duration FOLLOW_POLL_INTERVAL = Duration.ofMillis(200);
 
   static final String USAGE_TEXT = """
       usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
-             sinkgate log cat PATH [--format json|raw] [--from OFFSET]
+             sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
              sinkgate log verify PATH [--format text|json]
 
         serve      run the gateway; without --config it serves the embedded default:
                    route 'default' to a file log under ./data/default, on 127.0.0.1:50051
         log cat    print the records of a file log: one JSON object per record (offset,
-                   timestamp, key, headers, base64 data), or the raw data, one per line
+                   timestamp, key, headers, base64 data), or the raw data, one per line;
+                   --follow keeps printing records as they are appended, until Ctrl-C
         log verify check every CRC of every segment and print a summary (segments,
                    records, bytes, offsets, timestamps); exit 1 naming the segment, byte
                    and offset of the first corrupt or torn record
@@ -192,6 +195,7 @@ public final class Main {
     String path = null;
     LogCat.Format format = LogCat.Format.JSON;
     long from = 0;
+    boolean follow = false;
     while (a.hasNext()) {
       String arg = a.next();
       switch (arg) {
@@ -203,6 +207,7 @@ public final class Main {
             default -> throw new UsageException("--format '" + f + "' (expected: json or raw)");
           };
         }
+        case "--follow" -> follow = true;
         case "--from" -> from = a.parse(arg, s -> {
           long v = Long.parseLong(s);
           if (v < 0) {
@@ -222,7 +227,12 @@ public final class Main {
       throw new UsageException("log cat needs the PATH of a file log directory");
     }
     try {
-      LogCat.print(Path.of(path), from, format, out);
+      if (follow) {
+        // Ctrl-C ends the follow and exits 0, as reaching the end does without --follow.
+        LogCat.follow(Path.of(path), from, format, out, TerminationSignals.install(), FOLLOW_POLL_INTERVAL);
+      } else {
+        LogCat.print(Path.of(path), from, format, out);
+      }
       return OK;
     } catch (IOException e) {
       return readFailed(path, e, err);

@@ -43,12 +43,16 @@ public final class LogReader {
         }
         if (scanner.stoppedBy() == LogFormat.FrameCheck.CORRUPT) {
           // A frame still being written reads as truncated; a whole frame with a bad CRC does not.
-          throw new CorruptLogException(segment + ": the record at byte " + scanner.validEnd()
-              + " is corrupt (bad length or CRC); the records before it were read, none after it");
+          throw corruptAt(segment, scanner.validEnd());
         }
       }
     }
     return visited;
+  }
+
+  static CorruptLogException corruptAt(Path segment, long position) {
+    return new CorruptLogException(segment + ": the record at byte " + position
+        + " is corrupt (bad length or CRC); the records before it were read, none after it");
   }
 
   /** All records of a log, for tests and small logs. */

@@ -27,6 +27,18 @@ final class SegmentScanner implements Closeable {
     this.position = LogFormat.SEGMENT_HEADER_BYTES;
   }
 
+  /** Opens {@code file} to resume at {@code position}, the {@link #validEnd()} of an earlier scan. */
+  SegmentScanner(Path file, long position) throws IOException {
+    this(file);
+    if (position < this.position) {
+      in.close();
+      throw new IllegalArgumentException("position " + position + " (expected: >= "
+          + LogFormat.SEGMENT_HEADER_BYTES + ", past the segment header)");
+    }
+    in.skipNBytes(position - this.position);
+    this.position = position;
+  }
+
   long baseOffset() {
     return baseOffset;
   }
