@@ -77,6 +77,16 @@ final class GatewayProcess implements AutoCloseable {
     child.process().destroy();
   }
 
+  /**
+   * Sends SIGKILL (what {@link Process#destroyForcibly()} does on Linux): the gateway dies at
+   * once, with no drain, no sync and no close. Waits up to {@code timeout} for it to be gone
+   * and returns its exit code.
+   */
+  int kill9(Duration timeout) throws InterruptedException, IOException {
+    child.process().destroyForcibly();
+    return child.awaitExit(timeout);
+  }
+
   /** Waits up to {@code timeout} for the gateway to exit; returns its exit code, or kills it and fails. */
   int awaitExit(Duration timeout) throws InterruptedException, IOException {
     return child.awaitExit(timeout);
