@@ -90,6 +90,11 @@ class KillNineLoopTest {
   }
 
   @Test
+  void killNineLoop_fsyncInterval_losesNoAcknowledgedRecordAndServesNoCorruptOne() throws Exception {
+    runLoop("interval, fsync_interval: 50ms", Durability.DURABILITY_WRITTEN);
+  }
+
+  @Test
   void killNineLoop_fsyncNever_losesNoAcknowledgedRecordAndServesNoCorruptOne() throws Exception {
     runLoop("never", Durability.DURABILITY_WRITTEN);
   }
