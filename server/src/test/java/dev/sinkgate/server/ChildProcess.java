@@ -121,9 +121,13 @@ final class ChildProcess implements AutoCloseable {
 
   /** Kills the child (and anything it started) if it is still running. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
-      kill();
+      try {
+        kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the kill was sent; only the wait was cut short
+      }
     }
   }
 

@@ -65,15 +65,20 @@ final class TestGateway implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    synchronized (channels) {
-      for (ManagedChannel c : channels) {
-        c.shutdownNow();
+  public void close() {
+    try {
+      synchronized (channels) {
+        for (ManagedChannel c : channels) {
+          c.shutdownNow();
+        }
+        for (ManagedChannel c : channels) {
+          c.awaitTermination(5, TimeUnit.SECONDS);
+        }
       }
-      for (ManagedChannel c : channels) {
-        c.awaitTermination(5, TimeUnit.SECONDS);
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      gateway.close();
     }
-    gateway.close();
   }
 }

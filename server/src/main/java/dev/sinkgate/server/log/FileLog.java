@@ -258,8 +258,9 @@ public final class FileLog implements AutoCloseable {
       return;
     }
     closed = true;
-    try (DirectoryLock l = lock; FileChannel c = channel) {
-      c.force(false);
+    // Sync, close the file, release the lock last; a failure is rethrown after all three.
+    try (lock; channel) {
+      channel.force(false);
     }
   }
 

@@ -22,6 +22,7 @@ class DirectoryLockTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the open log is held, not used: that is the point
   void refusedSecondOpen_keepsTheFirstLogsLock() throws Exception {
     try (FileLog first = FileLog.open(dir, w -> {})) {
       assertEquals("REFUSED", otherProcessTriesTheLock());

@@ -272,6 +272,7 @@ class FileLogTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the open log is held, not used: that is the point
   void open_aLogAlreadyOpen_failsNamingTheLockUntilTheFirstIsClosed() throws Exception {
     Path dir = tmp.resolve("log");
     try (FileLog first = FileLog.open(dir, w -> {})) {
