@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * A strict reader for one line of JSON (what {@code log cat} and the Python client print),
  * for assertions: objects become {@code Map<String, Object>} in document order, arrays
- * {@code List<Object>}, numbers {@link BigDecimal}, plus {@code String}, {@code Boolean} and
- * {@code null}. Anything that is not exactly one JSON value fails with the position.
+ * {@code List<Object>}, whole numbers {@code Long} and other numbers {@link BigDecimal}, plus
+ * {@code String}, {@code Boolean} and {@code null}. Anything that is not exactly one JSON value fails with the position.
  *
  * <p>Written out rather than taken from a library: the only JSON library on the class
  * path is gson, a runtime dependency of grpc, and declaring it test-scoped would narrow
@@ -100,8 +100,11 @@ final class JsonLine {
           pos++;
         }
         try {
-          return new BigDecimal(text.substring(start, pos));
-        } catch (NumberFormatException e) {
+          BigDecimal number = new BigDecimal(text.substring(start, pos));
+          String digits = text.substring(start, pos);
+          boolean whole = digits.indexOf('.') < 0 && digits.indexOf('e') < 0 && digits.indexOf('E') < 0;
+          return whole ? (Object) number.longValueExact() : number;
+        } catch (NumberFormatException | ArithmeticException e) {
           pos = start;
           throw error("expected a value");
         }

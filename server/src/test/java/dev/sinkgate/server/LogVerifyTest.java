@@ -87,7 +87,7 @@ class LogVerifyTest {
     assertEquals(0, json.exitCode(), json.err());
     assertTrue(json.out().endsWith("\n") && json.out().indexOf('\n') == json.out().length() - 1,
         "expected exactly one line: " + json.out());
-    Map<String, Object> o = MiniJson.parseObject(json.out().strip());
+    Map<String, Object> o = JsonLine.object(json.out().strip());
     assertEquals(dir.toString(), o.get("path"));
     assertEquals("ok", o.get("status"));
     assertEquals(1L, o.get("segments"));
@@ -112,7 +112,7 @@ class LogVerifyTest {
     assertEquals(0, text.exitCode(), text.err());
     assertContains("records     0\n", text.out());
     assertContains("offsets     none", text.out());
-    Map<String, Object> o = MiniJson.parseObject(json.out().strip());
+    Map<String, Object> o = JsonLine.object(json.out().strip());
     assertEquals(0L, o.get("records"));
     assertTrue(o.containsKey("first_offset") && o.get("first_offset") == null, json.out());
   }
@@ -137,7 +137,7 @@ class LogVerifyTest {
     assertContains("corrupt at  " + SEGMENT + " byte " + starts.get(bad) + ", offset " + bad, text.out());
 
     assertEquals(1, json.exitCode());
-    Map<String, Object> o = MiniJson.parseObject(json.out().strip());
+    Map<String, Object> o = JsonLine.object(json.out().strip());
     assertEquals("corrupt", o.get("status"));
     assertEquals((long) bad, o.get("records"));
     @SuppressWarnings("unchecked")

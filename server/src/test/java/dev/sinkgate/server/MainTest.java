@@ -172,7 +172,7 @@ class MainTest {
     List<Map<String, Object>> objects = new ArrayList<>();
     for (String line : out.split("\n")) {
       if (!line.isEmpty()) {
-        objects.add(MiniJson.parseObject(line));
+        objects.add(JsonLine.object(line));
       }
     }
     return objects;

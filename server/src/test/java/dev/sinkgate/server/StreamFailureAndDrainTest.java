@@ -9,14 +9,11 @@ import dev.sinkgate.client.DataSink;
 import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.SinkGrpc;
-import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.TestGateway.Transport;
 import dev.sinkgate.server.route.Route;
-import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
 import dev.sinkgate.server.sink.Record;
-import dev.sinkgate.server.sink.RecordSink;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -28,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,51 +38,6 @@ class StreamFailureAndDrainTest {
     return WriteRequest.newBuilder().setSink(sink).setData(ByteString.copyFromUtf8(data)).build();
   }
 
-  /** Counts append() calls, so the test knows a record reached the handler's sink call. */
-  private static final class CountingSink implements RecordSink {
-    final RecordSink inner;
-    final AtomicInteger appends = new AtomicInteger();
-
-    CountingSink(RecordSink inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public CompletableFuture<Accepted> append(Record record) {
-      appends.incrementAndGet();
-      return inner.append(record);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
-  }
-
-  private static final class Acks implements StreamObserver<WriteAck> {
-    final List<WriteAck> acks = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Status> done = new CompletableFuture<>();
-
-    long count() {
-      return acks.isEmpty() ? 0 : acks.get(acks.size() - 1).getCount();
-    }
-
-    @Override
-    public void onNext(WriteAck a) {
-      acks.add(a);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      done.complete(Status.OK);
-    }
-  }
-
   /**
    * Drain starts while record 0 is in the sink; record 1 arrives and is dropped
    * ("the client resends it"); the client half-closes; record 0 completes. The stream
@@ -95,11 +46,11 @@ class StreamFailureAndDrainTest {
   @Test
   void drainThenHalfClose_endsUnavailableNotOkWhenARecordWasDropped() throws Exception {
     BlockingDataSink blocking = new BlockingDataSink();
-    CountingSink sink = new CountingSink(
+    CountingRecordSink sink = new CountingRecordSink(
         new DataSinkRecordSink("slow", blocking, Durability.DURABILITY_MEMORY, 16, 1 << 20));
     TestGateway gw = new TestGateway(List.of(new Route("slow", sink, 1 << 20)));
     try {
-      Acks acks = new Acks();
+      AckRecorder acks = new AckRecorder();
       StreamObserver<WriteRequest> req = gw.async(Transport.IN_PROCESS).writeStream(acks);
       req.onNext(rec("slow", "r0"));
       blocking.awaitEntered();
@@ -124,9 +75,9 @@ class StreamFailureAndDrainTest {
       Status status = acks.done.get(10, TimeUnit.SECONDS);
       assertTrue(drained.get(20, TimeUnit.SECONDS));
       assertEquals(1, sink.appends.get(), "record 1 was dropped by the draining handler (not appended)");
-      assertEquals(1, acks.count());
+      assertEquals(1, acks.ackedCount());
       assertNotEquals(Status.Code.OK, status.getCode(),
-          "stream completed OK with ack count " + acks.count() + " of 2 records sent: record 1 silently lost");
+          "stream completed OK with ack count " + acks.ackedCount() + " of 2 records sent: record 1 silently lost");
     } finally {
       blocking.release();
       gw.close();
@@ -168,13 +119,13 @@ class StreamFailureAndDrainTest {
   @Test
   void rejectedRecord_stopsTheStreamSoResentRecordsKeepTheirOrder() throws Exception {
     TwoGateSink gates = new TwoGateSink();
-    CountingSink sink = new CountingSink(
+    CountingRecordSink sink = new CountingRecordSink(
         new DataSinkRecordSink("r", gates, Durability.DURABILITY_MEMORY, 2, 1 << 20));
     try (TestGateway gw = new TestGateway(List.of(new Route("r", sink, 1 << 20)))) {
       var b0 = SinkGrpc.newFutureStub(gw.channel(Transport.IN_PROCESS)).write(rec("r", "b0"));
       assertTrue(gates.b0Entered.await(10, TimeUnit.SECONDS));
 
-      Acks acks = new Acks();
+      AckRecorder acks = new AckRecorder();
       StreamObserver<WriteRequest> req = gw.async(Transport.IN_PROCESS).writeStream(acks);
       req.onNext(rec("r", "s0")); // queued behind b0: queue now 2 of 2
       Poll.until(Duration.ofSeconds(5), () -> sink.appends.get() == 2, () -> "s0 appended");
@@ -189,10 +140,10 @@ class StreamFailureAndDrainTest {
 
       Status status = acks.done.get(10, TimeUnit.SECONDS);
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
-      assertEquals(1, acks.count());
+      assertEquals(1, acks.ackedCount());
 
       // The client does what the contract says: resend from record 1 on a new stream.
-      Acks again = new Acks();
+      AckRecorder again = new AckRecorder();
       StreamObserver<WriteRequest> req2 = gw.async(Transport.IN_PROCESS).writeStream(again);
       req2.onNext(rec("r", "s1"));
       req2.onNext(rec("r", "s2"));
@@ -242,7 +193,7 @@ class StreamFailureAndDrainTest {
   @Test
   void streamByteBound_holdsWhenLargeRecordsFollowSmallOnes() throws Exception {
     BlockingDataSink blocking = new BlockingDataSink();
-    CountingSink sink = new CountingSink(
+    CountingRecordSink sink = new CountingRecordSink(
         new DataSinkRecordSink("slow", blocking, Durability.DURABILITY_MEMORY, 4096, 64L << 20));
     try (TestGateway gw = new TestGateway(List.of(new Route("slow", sink, 4 << 20)))) {
       List<WriteRequest> records = new ArrayList<>();

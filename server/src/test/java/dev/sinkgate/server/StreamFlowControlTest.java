@@ -9,15 +9,10 @@ import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.TestGateway.Transport;
 import dev.sinkgate.server.grpc.StreamLimits;
 import dev.sinkgate.server.route.Route;
-import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
-import dev.sinkgate.server.sink.Record;
-import dev.sinkgate.server.sink.RecordSink;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,34 +20,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** A slow sink slows its writer through flow control instead of growing the gateway's memory. */
 class StreamFlowControlTest {
 
-  /** Counts what reaches a sink, to see how much the gateway took off the wire. */
-  private static final class CountingSink implements RecordSink {
-    final AtomicInteger appended = new AtomicInteger();
-    final RecordSink delegate;
-
-    CountingSink(RecordSink delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public CompletableFuture<Accepted> append(Record record) {
-      appended.incrementAndGet();
-      return delegate.append(record);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-  }
-
   @ParameterizedTest
   @EnumSource(value = Transport.class, names = "LOOPBACK")
   void slowSink_holdsTheStreamToItsWindowAndBlocksTheWriter(Transport t) throws Exception {
     int window = 8;
     int n = 5_000;
     BlockingDataSink slow = new BlockingDataSink();
-    CountingSink counting = new CountingSink(
+    CountingRecordSink counting = new CountingRecordSink(
         new DataSinkRecordSink("slow", slow, Durability.DURABILITY_MEMORY, 100_000, 1L << 30));
     byte[] payload = new byte[1024];
     try (TestGateway gw = new TestGateway(List.of(new Route("slow", counting, 4096)),
@@ -65,13 +39,13 @@ class StreamFlowControlTest {
           () -> "the writer to be blocked by flow control (sent " + call.sent.get() + ")");
 
       assertTrue(call.sent.get() < n, "the writer could not send everything while the sink was stuck");
-      assertTrue(counting.appended.get() <= window,
-          "the gateway took " + counting.appended.get() + " records off the wire (window " + window + ")");
+      assertTrue(counting.appends.get() <= window,
+          "the gateway took " + counting.appends.get() + " records off the wire (window " + window + ")");
 
       slow.release();
       assertTrue(call.done.get(60, TimeUnit.SECONDS).isOk());
       assertEquals(n, call.ackedCount());
-      assertEquals(n, counting.appended.get());
+      assertEquals(n, counting.appends.get());
     }
   }
 
@@ -81,7 +55,7 @@ class StreamFlowControlTest {
     long maxBytes = 1 << 20;
     int size = 256 * 1024;
     BlockingDataSink slow = new BlockingDataSink();
-    CountingSink counting = new CountingSink(
+    CountingRecordSink counting = new CountingRecordSink(
         new DataSinkRecordSink("slow", slow, Durability.DURABILITY_MEMORY, 100_000, 1L << 30));
     try (TestGateway gw = new TestGateway(List.of(new Route("slow", counting, 1 << 20)),
         new StreamLimits(1024, maxBytes))) {
@@ -92,8 +66,8 @@ class StreamFlowControlTest {
       slow.awaitEntered();
       Poll.until(Duration.ofSeconds(20), call.blockedByFlowControl::get, () -> "the writer to be blocked");
       // In flight: at most the byte window, plus the one record the window always allows.
-      assertTrue((long) counting.appended.get() * size <= maxBytes + size,
-          counting.appended.get() + " records of " + size + " bytes taken with a window of " + maxBytes);
+      assertTrue((long) counting.appends.get() * size <= maxBytes + size,
+          counting.appends.get() + " records of " + size + " bytes taken with a window of " + maxBytes);
       slow.release();
       assertTrue(call.done.get(60, TimeUnit.SECONDS).isOk());
       assertEquals(200, call.ackedCount());

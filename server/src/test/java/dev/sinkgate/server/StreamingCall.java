@@ -3,13 +3,9 @@ package dev.sinkgate.server;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
-import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,11 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * while the transport is ready (onReady backpressure), every ack is kept, and
  * {@link #done} completes with the stream's final status.
  */
-final class StreamingCall implements ClientResponseObserver<WriteRequest, WriteAck> {
+final class StreamingCall extends AckRecorder implements ClientResponseObserver<WriteRequest, WriteAck> {
   private final Iterator<WriteRequest> records;
   private final boolean halfCloseAtEnd;
-  final List<WriteAck> acks = new CopyOnWriteArrayList<>();
-  final CompletableFuture<Status> done = new CompletableFuture<>();
   final AtomicLong sent = new AtomicLong();
   /** Set once the client found the transport not ready while it still had records to send. */
   final AtomicBoolean blockedByFlowControl = new AtomicBoolean();
@@ -72,28 +66,8 @@ final class StreamingCall implements ClientResponseObserver<WriteRequest, WriteA
     blockedByFlowControl.set(true);
   }
 
-  /** The count of the newest ack, 0 before the first. */
-  long ackedCount() {
-    return acks.isEmpty() ? 0 : acks.get(acks.size() - 1).getCount();
-  }
-
   /** Cancels the stream from the client side. */
   void cancel() {
     requests.cancel("test done", null);
-  }
-
-  @Override
-  public void onNext(WriteAck ack) {
-    acks.add(ack);
-  }
-
-  @Override
-  public void onError(Throwable t) {
-    done.complete(Status.fromThrowable(t));
-  }
-
-  @Override
-  public void onCompleted() {
-    done.complete(Status.OK);
   }
 }
