@@ -23,6 +23,7 @@ public final class DataSinkRecordSink implements RecordSink {
   private final Durability durability;
   private final QueueBudget budget;
   private final ExecutorService executor;
+  private final Duration closeWait;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Accepted and not yet answered: failed by a forced close, so no caller waits forever. */
   private final java.util.Set<CompletableFuture<Accepted>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -33,6 +34,13 @@ public final class DataSinkRecordSink implements RecordSink {
    */
   public DataSinkRecordSink(String name, DataSink sink, Durability durability,
       int maxQueuedRecords, long maxQueuedBytes) {
+    this(name, sink, durability, maxQueuedRecords, maxQueuedBytes, Duration.ofSeconds(30));
+  }
+
+  /** As above; {@code closeWait} is how long {@link #close()} lets queued records finish before forcing. */
+  DataSinkRecordSink(String name, DataSink sink, Durability durability,
+      int maxQueuedRecords, long maxQueuedBytes, Duration closeWait) {
+    this.closeWait = closeWait;
     this.name = name;
     this.sink = sink;
     this.durability = durability;
@@ -104,7 +112,11 @@ public final class DataSinkRecordSink implements RecordSink {
         "route '" + name + "' is closed", Duration.ofSeconds(1));
   }
 
-  /** Finishes queued records (waiting up to 30 s), then closes the {@code DataSink}. */
+  /**
+   * Finishes queued records (waiting up to the close wait, 30 s by default), then closes
+   * the {@code DataSink}. Records still queued after that are failed with UNAVAILABLE, so no
+   * caller waits forever.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -113,7 +125,7 @@ public final class DataSinkRecordSink implements RecordSink {
     executor.shutdown();
     boolean interrupted = false;
     try {
-      if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+      if (!executor.awaitTermination(closeWait.toNanos(), TimeUnit.NANOSECONDS)) {
         executor.shutdownNow();
         // Let a write that ignores the interrupt finish before its sink is closed under it.
         executor.awaitTermination(5, TimeUnit.SECONDS);
