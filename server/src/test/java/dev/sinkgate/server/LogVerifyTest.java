@@ -2,11 +2,10 @@ package dev.sinkgate.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static dev.sinkgate.server.MainRun.assertContains;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.server.log.FileLog;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -28,22 +27,6 @@ class LogVerifyTest {
   @TempDir
   Path tmp;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void assertContains(String part, String actual) {
-    assertTrue(actual.contains(part), () -> "expected <" + part + "> in <" + actual + ">");
-  }
 
   /**
    * Writes {@code count} records, one append each, the i-th stamped {@code T0 + i * 1000};
@@ -71,8 +54,8 @@ class LogVerifyTest {
     writeLog(dir, count);
     long bytes = Files.size(dir.resolve(SEGMENT));
 
-    Run text = run("log", "verify", dir.toString());
-    Run json = run("log", "verify", dir.toString(), "--format", "json");
+    MainRun text = MainRun.of("log", "verify", dir.toString());
+    MainRun json = MainRun.of("log", "verify", dir.toString(), "--format", "json");
 
     assertEquals(0, text.exitCode(), text.err());
     assertEquals("", text.err());
@@ -106,8 +89,8 @@ class LogVerifyTest {
     Path dir = tmp.resolve("log");
     writeLog(dir, 0);
 
-    Run text = run("log", "verify", dir.toString());
-    Run json = run("log", "verify", "--format", "json", dir.toString());
+    MainRun text = MainRun.of("log", "verify", dir.toString());
+    MainRun json = MainRun.of("log", "verify", "--format", "json", dir.toString());
 
     assertEquals(0, text.exitCode(), text.err());
     assertContains("records     0\n", text.out());
@@ -125,8 +108,8 @@ class LogVerifyTest {
     long lastByteOfBad = starts.get(bad + 1) - 1; // inside the data, so only the CRC can tell
     flip(dir.resolve(SEGMENT), lastByteOfBad);
 
-    Run text = run("log", "verify", dir.toString());
-    Run json = run("log", "verify", dir.toString(), "--format", "json");
+    MainRun text = MainRun.of("log", "verify", dir.toString());
+    MainRun json = MainRun.of("log", "verify", dir.toString(), "--format", "json");
 
     assertEquals(1, text.exitCode());
     assertContains(dir.resolve(SEGMENT) + ": the record at byte " + starts.get(bad), text.err());
@@ -157,7 +140,7 @@ class LogVerifyTest {
       ch.truncate(lastStart + 11); // as a crash in the middle of the last write leaves it
     }
 
-    Run r = run("log", "verify", dir.toString());
+    MainRun r = MainRun.of("log", "verify", dir.toString());
 
     assertEquals(1, r.exitCode());
     assertContains("log " + dir + ": torn\n", r.out());
@@ -171,7 +154,7 @@ class LogVerifyTest {
   void logVerify_missingDirectory_exits1WithAClearMessage() {
     Path missing = tmp.resolve("no-such-log");
 
-    Run r = run("log", "verify", missing.toString());
+    MainRun r = MainRun.of("log", "verify", missing.toString());
 
     assertEquals(1, r.exitCode());
     assertContains(missing + ": not a file log directory", r.err());
@@ -183,13 +166,13 @@ class LogVerifyTest {
     Path dir = tmp.resolve("log");
     writeLog(dir, 1);
 
-    Run noPath = run("log", "verify");
-    Run badFormat = run("log", "verify", dir.toString(), "--format", "raw");
-    Run twoPaths = run("log", "verify", dir.toString(), dir.toString());
-    Run unknownFlag = run("log", "verify", dir.toString(), "--from", "3");
-    Run noSubcommand = run("log");
+    MainRun noPath = MainRun.of("log", "verify");
+    MainRun badFormat = MainRun.of("log", "verify", dir.toString(), "--format", "raw");
+    MainRun twoPaths = MainRun.of("log", "verify", dir.toString(), dir.toString());
+    MainRun unknownFlag = MainRun.of("log", "verify", dir.toString(), "--from", "3");
+    MainRun noSubcommand = MainRun.of("log");
 
-    for (Run r : List.of(noPath, badFormat, twoPaths, unknownFlag, noSubcommand)) {
+    for (MainRun r : List.of(noPath, badFormat, twoPaths, unknownFlag, noSubcommand)) {
       assertEquals(2, r.exitCode(), r.err());
       assertContains("sinkgate log verify PATH", r.err());
       assertEquals("", r.out());

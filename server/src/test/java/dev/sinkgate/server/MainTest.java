@@ -2,11 +2,10 @@ package dev.sinkgate.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.sinkgate.server.MainRun.assertContains;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.server.log.FileLog;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,27 +24,6 @@ class MainTest {
   @TempDir
   Path tmp;
 
-  /** The outcome of one {@code sinkgate} invocation. */
-  private record Run(int exitCode, byte[] stdout, String stderr) {
-    String out() {
-      return new String(stdout, StandardCharsets.UTF_8);
-    }
-  }
-
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    return new Run(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void assertContains(String part, String actual) {
-    assertTrue(actual.contains(part), () -> "expected <" + part + "> in <" + actual + ">");
-  }
 
   // --- usage and config errors: exit 2 ---
 
@@ -60,7 +38,7 @@ class MainTest {
             pth: ./data/default
         """);
 
-    Run r = run("serve", "--config", config.toString());
+    MainRun r = MainRun.of("serve", "--config", config.toString());
 
     assertEquals(2, r.exitCode());
     assertContains(config + ":5:", r.stderr());
@@ -73,7 +51,7 @@ class MainTest {
   void serve_missingConfigFile_exits2NamingTheFile() {
     Path config = tmp.resolve("absent.yaml");
 
-    Run r = run("serve", "--config", config.toString());
+    MainRun r = MainRun.of("serve", "--config", config.toString());
 
     assertEquals(2, r.exitCode());
     assertContains(config + ": no such config file", r.stderr());
@@ -81,7 +59,7 @@ class MainTest {
 
   @Test
   void run_unknownCommand_exits2WithUsage() {
-    Run r = run("frobnicate");
+    MainRun r = MainRun.of("frobnicate");
 
     assertEquals(2, r.exitCode());
     assertContains("unknown command 'frobnicate'", r.stderr());
@@ -90,7 +68,7 @@ class MainTest {
 
   @Test
   void run_noArguments_exits2WithUsage() {
-    Run r = run();
+    MainRun r = MainRun.of();
 
     assertEquals(2, r.exitCode());
     assertContains("usage: sinkgate serve", r.stderr());
@@ -98,7 +76,7 @@ class MainTest {
 
   @Test
   void run_help_printsUsageToStdoutAndExits0() {
-    Run r = run("--help");
+    MainRun r = MainRun.of("--help");
 
     assertEquals(0, r.exitCode());
     assertContains("usage: sinkgate serve", r.out());
@@ -106,7 +84,7 @@ class MainTest {
 
   @Test
   void serve_unknownOption_exits2WithUsage() {
-    Run r = run("serve", "--bogus");
+    MainRun r = MainRun.of("serve", "--bogus");
 
     assertEquals(2, r.exitCode());
     assertContains("unknown option '--bogus' for serve", r.stderr());
@@ -115,9 +93,9 @@ class MainTest {
 
   @Test
   void serve_badListenOrDrainTimeout_exits2SayingWhatWasExpected() {
-    Run listen = run("serve", "--listen", "127.0.0.1");
-    Run drain = run("serve", "--drain-timeout", "soon");
-    Run missingValue = run("serve", "--config");
+    MainRun listen = MainRun.of("serve", "--listen", "127.0.0.1");
+    MainRun drain = MainRun.of("serve", "--drain-timeout", "soon");
+    MainRun missingValue = MainRun.of("serve", "--config");
 
     assertEquals(2, listen.exitCode());
     assertContains("--listen: '127.0.0.1' is not a listen address", listen.stderr());
@@ -131,14 +109,14 @@ class MainTest {
   void logCat_badArguments_exit2WithUsage() throws Exception {
     Path dir = writeLog(List.of(new FileLog.Entry("", Map.of(), new byte[] {1})));
 
-    Run noPath = run("log", "cat");
-    Run badFormat = run("log", "cat", dir.toString(), "--format", "xml");
-    Run negativeFrom = run("log", "cat", dir.toString(), "--from", "-1");
-    Run notANumber = run("log", "cat", dir.toString(), "--from", "ten");
-    Run twoPaths = run("log", "cat", dir.toString(), dir.toString());
-    Run noSubcommand = run("log", "tail", dir.toString());
+    MainRun noPath = MainRun.of("log", "cat");
+    MainRun badFormat = MainRun.of("log", "cat", dir.toString(), "--format", "xml");
+    MainRun negativeFrom = MainRun.of("log", "cat", dir.toString(), "--from", "-1");
+    MainRun notANumber = MainRun.of("log", "cat", dir.toString(), "--from", "ten");
+    MainRun twoPaths = MainRun.of("log", "cat", dir.toString(), dir.toString());
+    MainRun noSubcommand = MainRun.of("log", "tail", dir.toString());
 
-    for (Run r : List.of(noPath, badFormat, negativeFrom, notANumber, twoPaths, noSubcommand)) {
+    for (MainRun r : List.of(noPath, badFormat, negativeFrom, notANumber, twoPaths, noSubcommand)) {
       assertEquals(2, r.exitCode(), r.stderr());
       assertContains("usage: sinkgate serve", r.stderr());
       assertEquals("", r.out());
@@ -190,7 +168,7 @@ class MainTest {
         new FileLog.Entry("empty", Map.of(), new byte[0]));
     Path dir = writeLog(entries);
 
-    Run r = run("log", "cat", dir.toString());
+    MainRun r = MainRun.of("log", "cat", dir.toString());
 
     assertEquals(0, r.exitCode(), r.stderr());
     List<Map<String, Object>> objects = jsonLines(r.out());
@@ -215,7 +193,7 @@ class MainTest {
     }
     Path dir = writeLog(entries);
 
-    Run r = run("log", "cat", dir.toString(), "--format", "raw");
+    MainRun r = MainRun.of("log", "cat", dir.toString(), "--format", "raw");
 
     assertEquals(0, r.exitCode(), r.stderr());
     assertEquals(String.join("\n", lines) + "\n", r.out());
@@ -229,9 +207,9 @@ class MainTest {
     }
     Path dir = writeLog(entries);
 
-    Run fromThree = run("log", "cat", dir.toString(), "--from", "3");
-    Run pastTheEnd = run("log", "cat", "--from", "5", dir.toString());
-    Run rawFromFour = run("log", "cat", dir.toString(), "--from", "4", "--format", "raw");
+    MainRun fromThree = MainRun.of("log", "cat", dir.toString(), "--from", "3");
+    MainRun pastTheEnd = MainRun.of("log", "cat", "--from", "5", dir.toString());
+    MainRun rawFromFour = MainRun.of("log", "cat", dir.toString(), "--from", "4", "--format", "raw");
 
     assertEquals(0, fromThree.exitCode(), fromThree.stderr());
     List<Map<String, Object>> objects = jsonLines(fromThree.out());
@@ -246,7 +224,7 @@ class MainTest {
   void logCat_missingDirectory_exits1WithAClearMessage() {
     Path missing = tmp.resolve("no-such-log");
 
-    Run r = run("log", "cat", missing.toString());
+    MainRun r = MainRun.of("log", "cat", missing.toString());
 
     assertEquals(1, r.exitCode());
     assertContains(missing.toString(), r.stderr());
@@ -258,7 +236,7 @@ class MainTest {
   void logCat_directoryWithoutSegments_exits1SayingWhatWasExpected() throws Exception {
     Path empty = Files.createDirectory(tmp.resolve("empty"));
 
-    Run r = run("log", "cat", empty.toString());
+    MainRun r = MainRun.of("log", "cat", empty.toString());
 
     assertEquals(1, r.exitCode());
     assertContains(empty.toString(), r.stderr());
