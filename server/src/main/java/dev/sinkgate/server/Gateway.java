@@ -9,6 +9,7 @@ import dev.sinkgate.server.grpc.StreamLimits;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
+import dev.sinkgate.server.sink.RecordSink;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -111,10 +112,18 @@ public final class Gateway implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(HEALTH_SERVICE, ServingStatus.SERVING);
-    for (String route : router.names()) {
-      health.setStatus(healthName(route), ServingStatus.SERVING);
+    for (Route route : router.routes().values()) {
+      RecordSink sink = route.sink();
+      String name = healthName(route.name());
+      // A listener may fire before the first status is set: both set the sink's current state.
+      sink.onHealthChange(() -> health.setStatus(name, servingStatus(sink)));
+      health.setStatus(name, servingStatus(sink));
     }
     return this;
+  }
+
+  private static ServingStatus servingStatus(RecordSink sink) {
+    return sink.healthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 
   private ServerBuilder<?> configure(ServerBuilder<?> b) {

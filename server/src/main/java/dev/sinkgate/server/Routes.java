@@ -5,6 +5,7 @@ import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.server.config.SinkConfig;
 import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FileLogSink;
+import dev.sinkgate.server.log.LogFiles;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
@@ -47,7 +48,7 @@ final class Routes {
       case FILE -> {
         FileLog log;
         try {
-          log = FileLog.open(c.path(), warnings);
+          log = FileLog.open(c.path(), c.log(), Clock.systemUTC(), LogFiles.SYSTEM, warnings);
         } catch (IOException e) {
           throw new IOException("route '" + c.name() + "': cannot open file log " + c.path() + ": " + e, e);
         }

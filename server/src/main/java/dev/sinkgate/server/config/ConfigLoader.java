@@ -1,5 +1,6 @@
 package dev.sinkgate.server.config;
 
+import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.SinkNames;
@@ -40,7 +41,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * sinks:
  *   default: { type: file, path: ./data/default }
  *   audit:   { type: file, path: ./data/audit, max_record_bytes: 65536, fsync: always }
- *   metrics: { type: file, path: ./data/metrics, fsync: interval, fsync_interval: 1s }
+ *   metrics: { type: file, path: ./data/metrics, fsync: interval, fsync_interval: 1s,
+ *              segment_bytes: 64MiB, retention_bytes: 10GiB, retention_age: 7d }
  *   trash:   { type: discard }
  *   console: { type: stdout }
  * </pre>
@@ -217,7 +219,37 @@ public final class ConfigLoader {
       }
       fsyncInterval = fsyncInterval(keys, where, fsync);
     }
-    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes);
+    FileLog.Options log = type == SinkType.FILE ? logOptions(keys, where) : null;
+    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log);
+  }
+
+  /**
+   * {@code segment_bytes} (default 64MiB), {@code retention_bytes} and {@code retention_age}
+   * (default: keep everything). Retention by size must leave room for at least two
+   * segments, or the log would delete each segment as soon as it rolled.
+   */
+  private FileLog.Options logOptions(Map<String, NodeTuple> keys, String where) throws ConfigException {
+    long segment = sizeKey(keys, "segment_bytes", where, FileLog.Options.DEFAULT.segmentBytes());
+    if (segment < FileLog.Options.MIN_SEGMENT_BYTES || segment > 1L << 30) {
+      throw error(keys.get("segment_bytes").getValueNode(), where + ".segment_bytes", segment
+          + " bytes (expected: from 4KiB to 1GiB)");
+    }
+    long retention = sizeKey(keys, "retention_bytes", where, 0);
+    if (keys.containsKey("retention_bytes") && retention < 2 * segment) {
+      throw error(keys.get("retention_bytes").getValueNode(), where + ".retention_bytes", retention
+          + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes;"
+          + " lower segment_bytes to keep less)");
+    }
+    Duration age = null;
+    NodeTuple t = keys.get("retention_age");
+    if (t != null) {
+      age = convert(t.getValueNode(), where + ".retention_age", ConfigValues::duration);
+      if (age.isZero()) {
+        throw error(t.getValueNode(), where + ".retention_age", "0 (expected: a positive age like 7d,"
+            + " or no retention_age to keep records regardless of age)");
+      }
+    }
+    return new FileLog.Options(segment, retention, age);
   }
 
   /**

@@ -15,7 +15,7 @@ public final class ConfigValues {
   private ConfigValues() {}
 
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):(\\d{1,5})");
 
   /** {@code 65536}, {@code 64KiB}, {@code 4MiB}, {@code 1GiB}. */
@@ -39,19 +39,20 @@ public final class ConfigValues {
     return n << shift;
   }
 
-  /** {@code 500ms}, {@code 20s}, {@code 5m}, {@code 1h}. */
+  /** {@code 500ms}, {@code 20s}, {@code 5m}, {@code 1h}, {@code 7d}. */
   public static Duration duration(String text) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException("'" + text
-          + "' is not a duration (expected: a number with a unit, like 500ms, 20s, 5m, 1h)");
+          + "' is not a duration (expected: a number with a unit, like 500ms, 20s, 5m, 1h, 7d)");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 

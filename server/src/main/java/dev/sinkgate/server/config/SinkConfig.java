@@ -1,5 +1,6 @@
 package dev.sinkgate.server.config;
 
+import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FsyncPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.time.Duration;
  *     other modes and other sink types)
  * @param queueRecords records the route may hold queued before it answers RESOURCE_EXHAUSTED
  * @param queueBytes bytes the route may hold queued before it answers RESOURCE_EXHAUSTED
+ * @param log segment size and retention ({@code file} only, else null)
  */
 public record SinkConfig(String name, SinkType type, Path path, int maxRecordBytes,
-    FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes) {}
+    FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes, FileLog.Options log) {}

@@ -5,7 +5,8 @@ import java.util.List;
 /** The built-in sink types and the keys each accepts besides the common ones. */
 public enum SinkType {
   /** An append-only log of framed records in a directory. */
-  FILE("file", List.of("path", "fsync", "fsync_interval")),
+  FILE("file", List.of("path", "fsync", "fsync_interval", "segment_bytes",
+      "retention_bytes", "retention_age")),
   /** Accepts and drops every record. */
   DISCARD("discard", List.of()),
   /** Writes each record's data and a newline to the gateway's standard output. */

@@ -42,7 +42,7 @@ public final class Statuses {
       return switch (r.reason()) {
         case INVALID -> Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
         case NO_SUCH_ROUTE -> Status.NOT_FOUND.withDescription(message).asRuntimeException();
-        case QUEUE_FULL -> withRetryInfo(Status.RESOURCE_EXHAUSTED, message, r.retryAfter());
+        case QUEUE_FULL, STORAGE_FULL -> withRetryInfo(Status.RESOURCE_EXHAUSTED, message, r.retryAfter());
         case UNAVAILABLE -> withRetryInfo(Status.UNAVAILABLE, message, r.retryAfter());
         case DEADLINE -> Status.DEADLINE_EXCEEDED.withDescription(message).asRuntimeException();
       };

@@ -1,50 +1,125 @@
 package dev.sinkgate.server.log;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.SyncFailedException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
- * An append-only log of framed records in a directory, reusable apart from the gRPC
- * layer (the file sink uses it; the spool will). Not thread-safe: one writer thread
- * owns it (see {@link FileLogSink}).
+ * An append-only log of framed records in a directory of segment files: append, read
+ * (through {@link LogReader} and {@link LogTail}), trim. Reusable apart from the gRPC
+ * layer: the file sink uses it, the spool will. Not thread-safe: one writer thread owns
+ * it (see {@link FileLogSink}). The format is {@link LogFormat}.
  *
- * <p>Records are numbered 0, 1, 2, …; the number (the offset) is stable across restarts.
- * Opening a log scans it, checks every CRC and cuts off a torn tail left by a crash:
- * the cut bytes are kept in a {@code .torn-POSITION} file next to the segment and a
- * warning names how many bytes were cut. The format is {@link LogFormat}.
+ * <p>Records are numbered 0, 1, 2, …; the number (the offset) is stable across restarts,
+ * rolls and deletions. Each segment is named by the offset of its first record. When
+ * the active segment would grow past {@link Options#segmentBytes()}, it is synced and a
+ * new one is created; only then may retention ({@link Options#retentionBytes()},
+ * {@link Options#retentionAge()}) or {@link #trimBefore} delete whole older segments,
+ * never the active one. Creating and deleting segments syncs the directory.
+ *
+ * <p>Opening recovers the <em>last segment only</em>: every earlier one was synced
+ * before its successor was created, so start-up time is bounded by the segment size,
+ * not the log's. A torn tail (an incomplete, zero-filled or bit-damaged last record, as a
+ * crash leaves) is cut off; the cut bytes are kept in a {@code .torn-POSITION} file next
+ * to the segment and a warning names how many bytes were cut. A bad record followed by
+ * valid ones is corruption, not a crash: opening refuses and names {@code sinkgate log
+ * repair}, and changes nothing.
+ *
+ * <p>Failures: a failed fsync makes the log unusable ({@link #broken()}) and is never
+ * retried, because after a failed fsync the kernel may have dropped the dirty pages and a
+ * later "successful" fsync proves nothing. A full file system fails the append with
+ * {@link LogFullException} after cutting the log back, so a later append may succeed.
  *
  * <p>One process at a time: an open log holds an exclusive lock on {@code .lock} in its
- * directory, so a second gateway pointed at the same path fails to start instead of
- * interleaving writes.
- *
- * <p>This version keeps one segment per log; the segment file is named by its base
- * offset so that rolling needs no format change.
+ * directory, so a second gateway pointed at the same path fails to start.
  */
 public final class FileLog implements AutoCloseable {
+  private static final String SEGMENT_NAME = "\\d{20}\\.log";
+
+  /**
+   * How a log rolls and what it keeps.
+   *
+   * @param segmentBytes a segment is rolled once the next append would take it past this
+   * @param retentionBytes older segments are deleted while the log is larger than this;
+   *     0 keeps everything
+   * @param retentionAge segments whose last write is older than this are deleted; null
+   *     keeps everything
+   */
+  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+    /** 64 MiB segments, everything kept. */
+    public static final Options DEFAULT = new Options(64L << 20, 0, null);
+    /** The smallest segment size: a header and a little room. */
+    public static final long MIN_SEGMENT_BYTES = 4096;
+
+    public Options {
+      if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > 1L << 30) {
+        throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: "
+            + MIN_SEGMENT_BYTES + " to 1GiB)");
+      }
+      if (retentionBytes < 0) {
+        throw new IllegalArgumentException("retentionBytes: " + retentionBytes + " (expected: >= 0)");
+      }
+      if (retentionAge != null && (retentionAge.isNegative() || retentionAge.isZero())) {
+        throw new IllegalArgumentException("retentionAge: " + retentionAge + " (expected: > 0, or null)");
+      }
+    }
+
+    public Options withSegmentBytes(long bytes) {
+      return new Options(bytes, retentionBytes, retentionAge);
+    }
+
+    public Options withRetention(long bytes, Duration age) {
+      return new Options(segmentBytes, bytes, age);
+    }
+  }
+
+  /** A closed segment: its base offset, its file and its final size. */
+  private record Segment(long baseOffset, Path file, long bytes) {}
+
   private final Path dir;
+  private final Options options;
+  private final Clock clock;
+  private final LogFiles files;
   private final DirectoryLock lock;
-  private final FileChannel channel;
+  /** Closed segments, oldest first. */
+  private final List<Segment> closedSegments;
+  private long activeBase;
+  private Path activeFile;
+  private FileChannel channel;
+  private long activeBytes;
   private long nextOffset;
-  private long size;
   private boolean closed;
-  private boolean broken;
+  /** Why the log takes no more writes, or null. */
+  private String broken;
   /** Volatile so tests and metrics may read it from another thread than the owner. */
   private volatile long syncs;
 
-  private FileLog(Path dir, DirectoryLock lock, FileChannel channel, long nextOffset, long size) {
+  private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
+      List<Segment> closedSegments, long activeBase, FileChannel channel, long activeBytes, long nextOffset) {
     this.dir = dir;
+    this.options = options;
+    this.clock = clock;
+    this.files = files;
     this.lock = lock;
+    this.closedSegments = closedSegments;
+    this.activeBase = activeBase;
+    this.activeFile = segmentFile(dir, activeBase);
     this.channel = channel;
+    this.activeBytes = activeBytes;
     this.nextOffset = nextOffset;
-    this.size = size;
   }
 
   /** The segment file of a log directory holding records from {@code baseOffset}. */
@@ -52,121 +127,150 @@ public final class FileLog implements AutoCloseable {
     return dir.resolve(String.format("%020d.log", baseOffset));
   }
 
+  /** Opens the log in {@code dir} with {@link Options#DEFAULT}; see {@link #open(Path, Options, Clock, LogFiles, Consumer)}. */
+  public static FileLog open(Path dir, Consumer<String> warnings) throws IOException {
+    return open(dir, Options.DEFAULT, Clock.systemUTC(), LogFiles.SYSTEM, warnings);
+  }
+
   /**
    * Opens the log in {@code dir}, creating the directory and its first segment if they
-   * do not exist, and recovering a torn tail.
+   * do not exist, and recovering the last segment's tail.
    *
+   * @param clock tells the time for {@link Options#retentionAge()}
+   * @param files the file operations (a test passes a fault-injecting layer)
    * @param warnings receives one line per recovery action
+   * @throws CorruptLogException if the last segment is damaged other than at its tail
    */
-  public static FileLog open(Path dir, Consumer<String> warnings) throws IOException {
+  public static FileLog open(Path dir, Options options, Clock clock, LogFiles files, Consumer<String> warnings)
+      throws IOException {
     Files.createDirectories(dir);
     DirectoryLock lock = DirectoryLock.acquire(dir);
     try {
-      return open(dir, lock, warnings);
+      return open(dir, options, clock, files, lock, warnings);
     } catch (IOException | RuntimeException e) {
       lock.close();
       throw e;
     }
   }
 
-  private static FileLog open(Path dir, DirectoryLock lock, Consumer<String> warnings) throws IOException {
-    Path segment = segmentFile(dir, 0);
-    if (!Files.exists(segment)) {
-      createSegment(dir, segment, 0);
+  private static FileLog open(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
+      Consumer<String> warnings) throws IOException {
+    List<Path> paths;
+    try (Stream<Path> list = Files.list(dir)) {
+      paths = list.sorted().toList();
     }
+    List<Segment> segments = new ArrayList<>();
+    for (Path p : paths) {
+      String name = p.getFileName().toString();
+      if (name.matches(SEGMENT_NAME + "\\.tmp")) {
+        files.deleteIfExists(p); // a segment whose creation a crash interrupted: never renamed, so never used
+      } else if (name.matches(SEGMENT_NAME)) {
+        segments.add(new Segment(Long.parseLong(name.substring(0, 20)), p, Files.size(p)));
+      }
+    }
+    if (segments.isEmpty()) {
+      createSegment(files, dir, 0);
+      segments.add(new Segment(0, segmentFile(dir, 0), LogFormat.SEGMENT_HEADER_BYTES));
+    }
+    Segment last = segments.remove(segments.size() - 1);
     long count = 0;
     long validEnd;
-    try (SegmentScanner scanner = new SegmentScanner(segment)) {
-      while (scanner.next() != null) {
+    try (SegmentScanner scanner = new SegmentScanner(files, last.file())) {
+      if (scanner.baseOffset() != last.baseOffset()) {
+        throw new CorruptLogException(last.file() + ": the segment header says base offset "
+            + scanner.baseOffset() + " but the file name says " + last.baseOffset() + repairHint(dir));
+      }
+      LogRecord r;
+      long position = scanner.validEnd();
+      while ((r = scanner.next()) != null) {
+        if (r.offset() != last.baseOffset() + count) {
+          throw new CorruptLogException(last.file() + ": the record at byte " + position + " has offset "
+              + r.offset() + " (expected: " + (last.baseOffset() + count) + ")" + repairHint(dir));
+        }
         count++;
+        position = scanner.validEnd();
       }
       validEnd = scanner.validEnd();
-      count += scanner.baseOffset();
     }
-    FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    long nextOffset = last.baseOffset() + count;
+    FileChannel channel = files.open(last.file(), StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       long fileSize = channel.size();
       if (fileSize > validEnd) {
-        refuseIfValidRecordsFollow(channel, segment, validEnd, count);
-        Path aside = tornFile(segment, validEnd);
-        try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
-          channel.transferTo(validEnd, fileSize - validEnd, out);
-          out.force(true);
+        long valid = SegmentScanner.validFrameAfter(channel, validEnd, nextOffset);
+        if (valid >= 0) {
+          throw new CorruptLogException(last.file() + ": the record at byte " + validEnd + " (offset " + nextOffset
+              + ") is damaged (bad length or CRC) but a valid record follows it at byte " + valid
+              + ", so this is corruption inside the log, not a torn tail left by a crash; nothing was changed"
+              + repairHint(dir));
         }
-        channel.truncate(validEnd);
-        channel.force(true);
-        fsyncDirectory(dir);
-        warnings.accept("file log " + dir + ": cut " + (fileSize - validEnd)
-            + " bytes of a torn record at byte " + validEnd + " of " + segment.getFileName()
-            + " (kept in " + aside.getFileName() + "); " + count + " records remain");
+        cutTornTail(files, dir, last.file(), channel, validEnd, fileSize, nextOffset, warnings);
       }
       channel.position(validEnd);
-      return new FileLog(dir, lock, channel, count, validEnd);
+      return new FileLog(dir, options, clock, files, lock, segments, last.baseOffset(), channel, validEnd,
+          nextOffset);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
     }
   }
 
-  /**
-   * Creates a segment holding only its header, atomically: a crash leaves either no
-   * segment or a whole header, never an empty file that would block the next start.
-   */
-  private static void createSegment(Path dir, Path segment, long baseOffset) throws IOException {
-    Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ch.write(LogFormat.segmentHeader(baseOffset));
-      ch.force(true);
-    }
-    Files.move(tmp, segment, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    fsyncDirectory(dir);
+  static String repairHint(Path dir) {
+    return ". Stop the gateway and run 'sinkgate log repair " + dir + "': it keeps the damaged bytes and"
+        + " every record after them aside and cuts the log back to the last good record"
+        + " ('sinkgate log verify " + dir + "' shows the damage first)";
   }
 
-  /** A name for the bytes cut at {@code position} that does not overwrite an earlier cut. */
-  private static Path tornFile(Path segment, long position) {
-    Path aside = segment.resolveSibling(segment.getFileName() + ".torn-" + position);
+  private static void cutTornTail(LogFiles files, Path dir, Path segment, FileChannel channel, long validEnd,
+      long fileSize, long records, Consumer<String> warnings) throws IOException {
+    Path aside = asideFile(segment, "torn", validEnd);
+    try (FileChannel out = files.open(aside, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      long copied = 0;
+      while (copied < fileSize - validEnd) {
+        copied += channel.transferTo(validEnd + copied, fileSize - validEnd - copied, out);
+      }
+      out.force(true);
+    }
+    channel.truncate(validEnd);
+    channel.force(true);
+    files.syncDirectory(dir);
+    warnings.accept("file log " + dir + ": cut " + (fileSize - validEnd)
+        + " bytes of a torn record at byte " + validEnd + " of " + segment.getFileName()
+        + " (kept in " + aside.getFileName() + "); the log ends at offset " + records);
+  }
+
+  /**
+   * Creates the segment for {@code baseOffset} holding only its header, atomically: a crash
+   * leaves either no segment or a whole header, never an empty file that would block the
+   * next start.
+   */
+  private static void createSegment(LogFiles files, Path dir, long baseOffset) throws IOException {
+    Path segment = segmentFile(dir, baseOffset);
+    Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
+    try {
+      try (FileChannel ch = files.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        ByteBuffer header = LogFormat.segmentHeader(baseOffset);
+        while (header.hasRemaining()) {
+          ch.write(header);
+        }
+        ch.force(true);
+      }
+      files.moveAtomically(tmp, segment);
+    } catch (IOException e) {
+      files.deleteIfExists(tmp);
+      throw e;
+    }
+    files.syncDirectory(dir);
+  }
+
+  /** A name for bytes set aside from {@code position} of {@code segment} that overwrites nothing. */
+  static Path asideFile(Path segment, String kind, long position) {
+    Path aside = segment.resolveSibling(segment.getFileName() + "." + kind + "-" + position);
     for (int i = 1; Files.exists(aside); i++) {
-      aside = segment.resolveSibling(segment.getFileName() + ".torn-" + position + "." + i);
+      aside = segment.resolveSibling(segment.getFileName() + "." + kind + "-" + position + "." + i);
     }
     return aside;
-  }
-
-  /**
-   * A crash tears only the last record. If a valid record follows the bad one, the damage
-   * is corruption inside the log: cutting there would drop good records and reuse their
-   * offsets, so opening stops instead and leaves the files as they are.
-   */
-  private static void refuseIfValidRecordsFollow(FileChannel ch, Path segment, long badAt, long goodRecords)
-      throws IOException {
-    ByteBuffer head = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES);
-    ch.read(head, badAt);
-    if (head.hasRemaining()) {
-      return;
-    }
-    int bodyLength = head.getInt(0);
-    if (bodyLength <= 0 || bodyLength > LogFormat.MAX_BODY_BYTES) {
-      return;
-    }
-    long next = badAt + LogFormat.FRAME_HEADER_BYTES + bodyLength;
-    ByteBuffer nextHead = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES);
-    ch.read(nextHead, next);
-    if (nextHead.hasRemaining()) {
-      return;
-    }
-    int nextLength = nextHead.getInt(0);
-    if (nextLength <= 0 || nextLength > LogFormat.MAX_BODY_BYTES || next + LogFormat.FRAME_HEADER_BYTES + nextLength > ch.size()) {
-      return;
-    }
-    ByteBuffer frame = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES + nextLength);
-    ch.read(frame, next);
-    if (LogFormat.checkFrame(frame.flip()) == LogFormat.FrameCheck.COMPLETE) {
-      throw new CorruptLogException(segment + ": the record at byte " + badAt + " (offset " + goodRecords
-          + ") fails its CRC check but valid records follow it, so this is corruption inside the log,"
-          + " not a torn tail; nothing was changed. Copy the directory aside and inspect it with"
-          + " 'sinkgate log cat' (it reads up to the bad record); to start fresh, move the directory away");
-    }
   }
 
   /** A record to append. */
@@ -177,25 +281,51 @@ public final class FileLog implements AutoCloseable {
     return nextOffset;
   }
 
-  /** Bytes in the log, headers included. */
+  /** The offset of the oldest record the log still holds (equal to {@link #nextOffset()} when it holds none). */
+  public long firstOffset() {
+    return closedSegments.isEmpty() ? activeBase : closedSegments.get(0).baseOffset();
+  }
+
+  /** Bytes in the log, segment headers included. */
   public long sizeBytes() {
-    return size;
+    long total = activeBytes;
+    for (Segment s : closedSegments) {
+      total += s.bytes();
+    }
+    return total;
+  }
+
+  /** How many segment files the log has, the active one included. */
+  public int segmentCount() {
+    return closedSegments.size() + 1;
   }
 
   public Path directory() {
     return dir;
   }
 
+  public Options options() {
+    return options;
+  }
+
   /**
-   * Appends {@code entries} in order with one write and returns the offset of the first.
-   * The records reach the OS, not the disk: call {@link #sync()} for that. If the write
-   * fails, the log is cut back to where it was, so a failed batch leaves no partial record.
+   * Appends {@code entries} in order with one write and returns the offset of the first,
+   * rolling to a new segment first if they would take the active one past
+   * {@link Options#segmentBytes()}. The records reach the OS, not the disk: call
+   * {@link #sync()} for that. If the write fails, the log is cut back to where it was, so a
+   * failed batch leaves no partial record.
+   *
+   * @throws LogFullException if the file system is full; the log is unchanged and usable
+   * @throws SyncFailedException if syncing the segment being rolled failed; the log is broken
    */
   public long append(List<Entry> entries, long timestampMillis) throws IOException {
-    checkOpen();
+    checkWritable();
     int bytes = 0;
     for (Entry e : entries) {
       bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data()));
+    }
+    if (activeBytes > LogFormat.SEGMENT_HEADER_BYTES && activeBytes + bytes > options.segmentBytes()) {
+      roll();
     }
     ByteBuffer buf = ByteBuffer.allocate(bytes);
     long first = nextOffset;
@@ -210,25 +340,68 @@ public final class FileLog implements AutoCloseable {
       }
     } catch (IOException e) {
       try {
-        channel.truncate(size);
-        channel.position(size);
+        channel.truncate(activeBytes);
+        channel.position(activeBytes);
       } catch (IOException suppressed) {
         // A partial frame may remain in the middle of the log: appending after it would
         // bury it, so the log takes no more records until it is reopened (and recovered).
-        broken = true;
+        broken = "a failed write could not be cut back (" + suppressed + ")";
         e.addSuppressed(suppressed);
+        throw e;
       }
-      throw e;
+      throw LogFullException.isFull(e) ? new LogFullException(dir, e) : e;
     }
-    size += bytes;
+    activeBytes += bytes;
     nextOffset = offset;
     return first;
   }
 
-  /** Forces every appended record to stable storage (fdatasync). */
+  /**
+   * Syncs the active segment, then creates the next one. If creating it fails (a full
+   * disk), the active segment stays active and the next append tries again.
+   */
+  private void roll() throws IOException {
+    sync();
+    try {
+      createSegment(files, dir, nextOffset);
+    } catch (IOException e) {
+      throw LogFullException.isFull(e) ? new LogFullException(dir, e) : e;
+    }
+    FileChannel next;
+    try {
+      next = files.open(segmentFile(dir, nextOffset), StandardOpenOption.READ, StandardOpenOption.WRITE);
+      next.position(LogFormat.SEGMENT_HEADER_BYTES);
+    } catch (IOException e) {
+      // The new segment exists, so appending to the old one would put offsets in the wrong file.
+      broken = "the new segment " + segmentFile(dir, nextOffset) + " could not be opened (" + e + ")";
+      throw e;
+    }
+    FileChannel old = channel;
+    closedSegments.add(new Segment(activeBase, activeFile, activeBytes));
+    channel = next;
+    activeBase = nextOffset;
+    activeFile = segmentFile(dir, activeBase);
+    activeBytes = LogFormat.SEGMENT_HEADER_BYTES;
+    old.close();
+    enforceRetention();
+  }
+
+  /**
+   * Forces every appended record to stable storage (fdatasync). A failure is final: the
+   * log is {@link #broken()} from then on and never syncs the file again.
+   *
+   * @throws SyncFailedException if the sync failed, with the cause
+   */
   public void sync() throws IOException {
-    checkOpen();
-    channel.force(false);
+    checkWritable();
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      broken = "fsync of " + activeFile.getFileName() + " failed (" + e + ")";
+      SyncFailedException failed = new SyncFailedException("file log " + dir + ": " + broken);
+      failed.initCause(e);
+      throw failed;
+    }
     syncs++; // only the owning thread writes it
   }
 
@@ -237,21 +410,87 @@ public final class FileLog implements AutoCloseable {
     return syncs;
   }
 
-  private void checkOpen() throws IOException {
+  private void checkWritable() throws IOException {
     if (closed) {
       throw new IllegalStateException("file log " + dir + " is closed");
     }
-    if (broken) {
-      throw new IOException("file log " + dir + " could not cut back a failed write; reopen it to recover");
+    if (broken != null) {
+      throw new IOException("file log " + dir + " takes no more writes: " + broken
+          + "; restart the gateway to reopen and recover it");
     }
   }
 
-  /** True once a failed write could not be cut back: the log must be reopened. */
+  /** True once a failed fsync or an undoable write made the log unusable until it is reopened. */
   public boolean broken() {
-    return broken;
+    return broken != null;
   }
 
-  /** Syncs and closes. Idempotent. */
+  /**
+   * Deletes the oldest closed segments while the log is over {@link Options#retentionBytes()},
+   * and those whose last write is older than {@link Options#retentionAge()}. The active
+   * segment is never deleted. Called after each roll; call it on a timer for age.
+   *
+   * @return how many segments were deleted
+   */
+  public int enforceRetention() throws IOException {
+    checkWritable();
+    long total = sizeBytes();
+    Instant cutoff = options.retentionAge() == null ? null : clock.instant().minus(options.retentionAge());
+    int delete = 0;
+    for (Segment s : closedSegments) {
+      boolean tooBig = options.retentionBytes() > 0 && total > options.retentionBytes();
+      boolean tooOld = cutoff != null && lastWrite(s).isBefore(cutoff);
+      if (!tooBig && !tooOld) {
+        break;
+      }
+      total -= s.bytes();
+      delete++;
+    }
+    return deleteOldest(delete);
+  }
+
+  private static Instant lastWrite(Segment s) throws IOException {
+    try {
+      return Files.getLastModifiedTime(s.file()).toInstant();
+    } catch (NoSuchFileException e) {
+      return Instant.MIN;
+    }
+  }
+
+  /**
+   * Deletes every closed segment whose records all lie below {@code offset} (a consumer
+   * has committed past them). Records at or above {@code offset} are kept, and so is the
+   * active segment.
+   *
+   * @return how many segments were deleted
+   */
+  public int trimBefore(long offset) throws IOException {
+    checkWritable();
+    int delete = 0;
+    for (int i = 0; i < closedSegments.size(); i++) {
+      long next = i + 1 < closedSegments.size() ? closedSegments.get(i + 1).baseOffset() : activeBase;
+      if (next > offset) {
+        break;
+      }
+      delete++;
+    }
+    return deleteOldest(delete);
+  }
+
+  /** Deletes the {@code n} oldest segments, oldest first, so a crash midway leaves the log contiguous. */
+  private int deleteOldest(int n) throws IOException {
+    if (n == 0) {
+      return 0;
+    }
+    for (int i = 0; i < n; i++) {
+      files.deleteIfExists(closedSegments.get(0).file());
+      closedSegments.remove(0);
+    }
+    files.syncDirectory(dir);
+    return n;
+  }
+
+  /** Syncs (unless a sync already failed) and closes. Idempotent. */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -259,21 +498,17 @@ public final class FileLog implements AutoCloseable {
     }
     closed = true;
     // Sync, close the file, release the lock last; a failure is rethrown after all three.
-    try (lock; channel) {
-      channel.force(false);
-    }
-  }
-
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
+    FileChannel active = channel;
+    try (lock; active) {
+      if (broken == null) {
+        active.force(false);
+      }
     }
   }
 
   @Override
   public String toString() {
-    return "FileLog(" + dir + ", next offset " + nextOffset + ")";
+    return "FileLog(" + dir + ", offsets " + firstOffset() + " to " + nextOffset + ", " + segmentCount()
+        + " segment" + (segmentCount() == 1 ? "" : "s") + ")";
   }
 }

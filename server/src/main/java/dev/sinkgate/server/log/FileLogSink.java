@@ -50,6 +50,9 @@ public final class FileLogSink implements RecordSink {
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private volatile boolean closed;
   private volatile String failure;
+  private final List<Runnable> healthListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Writer thread only: when retention by age is next checked, in {@link #ticker} nanos. */
+  private long retentionDueNanos;
   /** Writer thread only: records were written since the last sync ({@link FsyncPolicy#INTERVAL}). */
   private boolean unsynced;
   /** Writer thread only: when the pending interval sync is due, in {@link #ticker} nanos. */
@@ -57,6 +60,9 @@ public final class FileLogSink implements RecordSink {
 
   /** A record to write, or (record null) a probe from {@link #writerPass()}. */
   private record Pending(Record record, CompletableFuture<Accepted> result) {}
+
+  /** How often the writer deletes segments past their retention age while no roll does it. */
+  static final long RETENTION_CHECK_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /** The sync interval of {@link FsyncPolicy#INTERVAL} when none is given. */
   public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
@@ -95,6 +101,7 @@ public final class FileLogSink implements RecordSink {
     this.clock = clock;
     this.ticker = ticker;
     this.budget = new QueueBudget("route '" + name + "'", maxQueuedRecords, maxQueuedBytes);
+    this.retentionDueNanos = ticker.getAsLong() + RETENTION_CHECK_NANOS;
     this.writer = new Thread(this::runWriter, "sinkgate-filelog-" + name);
     writer.setDaemon(true);
     writer.start();
@@ -165,6 +172,10 @@ public final class FileLogSink implements RecordSink {
       if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
         syncUnsynced();
       }
+      if (ticker.getAsLong() - retentionDueNanos >= 0) {
+        retentionDueNanos = ticker.getAsLong() + RETENTION_CHECK_NANOS;
+        enforceRetention();
+      }
       for (Pending probe : probes) {
         probe.result().complete(null);
       }
@@ -179,10 +190,15 @@ public final class FileLogSink implements RecordSink {
    * waits no longer than until the sync is due, and returns null if nothing came by then.
    */
   private Pending nextOrNullWhenSyncDue() throws InterruptedException {
-    if (!unsynced) {
+    boolean retention = log.options().retentionAge() != null && failure == null;
+    if (!unsynced && !retention) {
       return queue.take();
     }
-    long left = syncDueNanos - ticker.getAsLong();
+    long due = unsynced ? syncDueNanos : retentionDueNanos;
+    if (unsynced && retention && retentionDueNanos - syncDueNanos < 0) {
+      due = retentionDueNanos;
+    }
+    long left = due - ticker.getAsLong();
     // When the sync is already due, still take what is queued: it joins the same sync.
     return left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
   }
@@ -208,13 +224,30 @@ public final class FileLogSink implements RecordSink {
     try {
       log.sync();
     } catch (IOException e) {
-      failure = fsyncFailed(e);
+      markFailed(e);
     }
   }
 
-  private String fsyncFailed(IOException e) {
-    return "route '" + name + "': fsync of " + log.directory() + " failed (" + e
-        + "); the route accepts no more records until the gateway restarts and recovers the log";
+  /** Deletes segments past their retention. A failure to delete is reported, not fatal. */
+  private void enforceRetention() {
+    if (failure != null || log.options().retentionAge() == null) {
+      return;
+    }
+    try {
+      log.enforceRetention();
+    } catch (IOException e) {
+      System.err.println("sinkgate: route '" + name + "': deleting segments past retention in "
+          + log.directory() + " failed: " + e);
+    }
+  }
+
+  /** Makes the route fail every record from now on, and tells the health listeners. */
+  private void markFailed(IOException e) {
+    failure = "route '" + name + "': " + e.getMessage()
+        + "; the route accepts no more records until the gateway restarts and recovers the log";
+    for (Runnable listener : healthListeners) {
+      listener.run();
+    }
   }
 
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
@@ -236,14 +269,22 @@ public final class FileLogSink implements RecordSink {
     long first;
     try {
       first = log.append(entries, clock.millis());
+    } catch (LogFullException e) {
+      // Cut back and still usable: refuse this group, and the next one tries again.
+      for (Pending p : live) {
+        fail(p, new RecordRejectedException(RecordRejectedException.Reason.STORAGE_FULL,
+            "route '" + name + "': " + e.getMessage() + "; the record was not written, retry once space is freed",
+            Duration.ofSeconds(1)));
+      }
+      return;
     } catch (IOException e) {
       if (log.broken()) {
-        failure = "route '" + name + "': writing " + log.directory() + " failed and could not be undone ("
-            + e + "); the route accepts no more records until the gateway restarts and recovers the log";
+        markFailed(e);
       }
       // The log cut itself back to before this group (or is broken), so nothing of it is acknowledged.
       for (Pending p : live) {
-        fail(p, unavailable("route '" + name + "': writing " + log.directory() + " failed: " + e));
+        fail(p, unavailable(failure != null ? failure
+            : "route '" + name + "': writing " + log.directory() + " failed: " + e));
       }
       return;
     }
@@ -253,7 +294,7 @@ public final class FileLogSink implements RecordSink {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
       } catch (IOException e) {
-        failure = fsyncFailed(e);
+        markFailed(e);
         for (Pending p : live) {
           fail(p, unavailable(failure));
         }
@@ -304,8 +345,14 @@ public final class FileLogSink implements RecordSink {
   }
 
   /** True while the log accepts records (no fsync failure). */
+  @Override
   public boolean healthy() {
     return failure == null && !closed;
+  }
+
+  @Override
+  public void onHealthChange(Runnable listener) {
+    healthListeners.add(listener);
   }
 
   /**

@@ -27,6 +27,11 @@ public final class LogFormat {
   static final short VERSION = 1;
   public static final int SEGMENT_HEADER_BYTES = 16;
   static final int FRAME_HEADER_BYTES = 8;
+  /** The smallest body: attributes, offset, timestamp and three empty lengths (key, headers, data). */
+  static final int MIN_BODY_BYTES = 1 + 8 + 8 + 4 + 4 + 4;
+  static final int MIN_FRAME_BYTES = FRAME_HEADER_BYTES + MIN_BODY_BYTES;
+  /** Enough of a frame to see its length, attributes and offset. */
+  static final int FRAME_PROBE_BYTES = FRAME_HEADER_BYTES + 1 + 8;
   /** Upper bound on a body, so a corrupt length field cannot make a reader allocate gigabytes. */
   static final int MAX_BODY_BYTES = 256 * 1024 * 1024;
 
@@ -96,7 +101,7 @@ public final class LogFormat {
     }
     int p = b.position();
     int bodyLength = b.getInt(p);
-    if (bodyLength <= 0 || bodyLength > MAX_BODY_BYTES) {
+    if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES) {
       return FrameCheck.CORRUPT;
     }
     if (b.remaining() < FRAME_HEADER_BYTES + bodyLength) {

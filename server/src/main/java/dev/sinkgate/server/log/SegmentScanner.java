@@ -5,8 +5,10 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Reads one segment file frame by frame, checking every CRC, with memory bounded by the
@@ -20,16 +22,26 @@ final class SegmentScanner implements Closeable {
   private LogFormat.FrameCheck stoppedBy;
 
   SegmentScanner(Path file) throws IOException {
+    this(LogFiles.SYSTEM, file);
+  }
+
+  /** Reads {@code file} through {@code files}. */
+  SegmentScanner(LogFiles files, Path file) throws IOException {
     this.file = file;
-    this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-    byte[] header = in.readNBytes(LogFormat.SEGMENT_HEADER_BYTES);
-    this.baseOffset = LogFormat.readSegmentHeader(ByteBuffer.wrap(header), file.toString());
+    this.in = new BufferedInputStream(Channels.newInputStream(files.open(file, StandardOpenOption.READ)), 1 << 16);
+    try {
+      byte[] header = in.readNBytes(LogFormat.SEGMENT_HEADER_BYTES);
+      this.baseOffset = LogFormat.readSegmentHeader(ByteBuffer.wrap(header), file.toString());
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
     this.position = LogFormat.SEGMENT_HEADER_BYTES;
   }
 
   /** Opens {@code file} to resume at {@code position}, the {@link #validEnd()} of an earlier scan. */
   SegmentScanner(Path file, long position) throws IOException {
-    this(file);
+    this(LogFiles.SYSTEM, file);
     if (position < this.position) {
       in.close();
       throw new IllegalArgumentException("position " + position + " (expected: >= "
@@ -64,7 +76,7 @@ final class SegmentScanner implements Closeable {
       return null;
     }
     int bodyLength = ByteBuffer.wrap(head).getInt();
-    if (bodyLength <= 0 || bodyLength > LogFormat.MAX_BODY_BYTES) {
+    if (bodyLength < LogFormat.MIN_BODY_BYTES || bodyLength > LogFormat.MAX_BODY_BYTES) {
       stoppedBy = LogFormat.FrameCheck.CORRUPT;
       return null;
     }
@@ -83,5 +95,51 @@ final class SegmentScanner implements Closeable {
   @Override
   public void close() throws IOException {
     in.close();
+  }
+
+  /**
+   * Where the first whole, valid frame after {@code badAt} starts, or -1 if there is none:
+   * tells a torn tail (nothing valid follows the bad bytes, as a crash leaves a log) from
+   * corruption inside the log (valid records follow). Candidates are found by their
+   * attributes byte and an offset no lower than {@code expectedOffset}, the offset the bad
+   * frame should have had, then confirmed by their CRC, so a stale frame from an older,
+   * reused block does not count. Reads only what lies after {@code badAt}.
+   */
+  static long validFrameAfter(FileChannel ch, long badAt, long expectedOffset) throws IOException {
+    long size = ch.size();
+    int window = 1 << 20;
+    ByteBuffer buf = ByteBuffer.allocate(window + LogFormat.FRAME_PROBE_BYTES);
+    for (long base = badAt + 1; base + LogFormat.MIN_FRAME_BYTES <= size; base += window) {
+      buf.clear();
+      buf.limit((int) Math.min(buf.capacity(), size - base));
+      readFully(ch, buf, base);
+      int n = buf.position();
+      for (int i = 0; i < window && i + LogFormat.FRAME_PROBE_BYTES <= n; i++) {
+        long at = base + i;
+        int length = buf.getInt(i);
+        if (length < LogFormat.MIN_BODY_BYTES || length > LogFormat.MAX_BODY_BYTES
+            || at + LogFormat.FRAME_HEADER_BYTES + length > size || buf.get(i + LogFormat.FRAME_HEADER_BYTES) != 0) {
+          continue;
+        }
+        long offset = buf.getLong(i + LogFormat.FRAME_HEADER_BYTES + 1);
+        if (offset < expectedOffset || offset - expectedOffset > at - badAt) {
+          continue;
+        }
+        ByteBuffer frame = ByteBuffer.allocate(LogFormat.FRAME_HEADER_BYTES + length);
+        readFully(ch, frame, at);
+        if (LogFormat.checkFrame(frame.flip()) == LogFormat.FrameCheck.COMPLETE) {
+          return at;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    while (buf.hasRemaining()) {
+      if (ch.read(buf, position + buf.position()) < 0) {
+        return;
+      }
+    }
   }
 }

@@ -19,6 +19,8 @@ public final class RecordRejectedException extends RuntimeException {
     NO_SUCH_ROUTE(false),
     /** A bounded queue is full. Retryable after {@link #retryAfter()}. */
     QUEUE_FULL(true),
+    /** The storage behind the sink is full (no space on the disk). Retryable once space is freed. */
+    STORAGE_FULL(true),
     /** The sink cannot accept records now (closing, failed, downstream down). Retryable. */
     UNAVAILABLE(true),
     /** The caller's deadline passed before the record was written. */

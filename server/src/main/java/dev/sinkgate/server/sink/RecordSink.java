@@ -37,6 +37,17 @@ public interface RecordSink extends DataSink {
     }
   }
 
+  /**
+   * False once the sink has failed for good (a failed fsync, say) and answers every
+   * record UNAVAILABLE; a full queue or a full disk is not unhealthy, it passes.
+   */
+  default boolean healthy() {
+    return true;
+  }
+
+  /** Registers {@code listener} to run (on any thread) whenever {@link #healthy()} may have changed. */
+  default void onHealthChange(Runnable listener) {}
+
   @Override
   void close();
 }

@@ -285,7 +285,8 @@ class FileLogTest {
     CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptLogException.class,
         () -> FileLog.open(dir, w -> {}));
 
-    assertTrue(e.getMessage().contains("valid records follow"), e.getMessage());
+    assertTrue(e.getMessage().contains("a valid record follows it"), e.getMessage());
+    assertTrue(e.getMessage().contains("sinkgate log repair " + dir), e.getMessage());
     assertTrue(e.getMessage().contains("offset 1"), e.getMessage());
     assertArrayEquals(bytes, Files.readAllBytes(segment(dir)), "the segment must be left as it was");
     try (var files = Files.list(dir)) {
