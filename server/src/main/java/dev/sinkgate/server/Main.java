@@ -4,6 +4,7 @@ import dev.sinkgate.server.config.ConfigException;
 import dev.sinkgate.server.config.ConfigLoader;
 import dev.sinkgate.server.config.ConfigValues;
 import dev.sinkgate.server.config.GatewayConfig;
+import dev.sinkgate.server.log.LogRepair;
 import dev.sinkgate.server.log.LogVerifier;
 import dev.sinkgate.server.route.Router;
 import io.netty.channel.epoll.Epoll;
@@ -12,6 +13,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
  * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
  * sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
  * sinkgate log verify PATH [--format text|json]
+ * sinkgate log repair PATH [--dry-run]
  * </pre>
  * Exit codes: 0 success (and a clean drain on SIGTERM), 1 a runtime failure (a port in
  * use, an unreadable log, a drain that timed out), 2 a usage or config error.
@@ -39,6 +42,7 @@ public final class Main {
       usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
              sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
              sinkgate log verify PATH [--format text|json]
+             sinkgate log repair PATH [--dry-run]
 
         serve      run the gateway; without --config it serves the embedded default:
                    route 'default' to a file log under ./data/default, on 127.0.0.1:50051
@@ -48,6 +52,9 @@ public final class Main {
         log verify check every CRC of every segment and print a summary (segments,
                    records, bytes, offsets, timestamps); exit 1 naming the segment, byte
                    and offset of the first corrupt or torn record
+        log repair cut a damaged log back to its last good record, moving the damaged
+                   bytes and every record after them into PATH/repair-TIMESTAMP/ (the
+                   gateway must be stopped); --dry-run only says what it would do
       """;
 
   private Main() {}
@@ -65,7 +72,8 @@ public final class Main {
       return switch (args[0]) {
         case "serve" -> serve(new Args(args, 1), out, err);
         case "log" -> log(args, out, err);
-        default -> throw new UsageException("unknown command '" + args[0] + "' (expected: serve, log cat, log verify)");
+        default -> throw new UsageException("unknown command '" + args[0]
+            + "' (expected: serve, log cat, log verify, log repair)");
       };
     } catch (UsageException e) {
       err.println("sinkgate: " + e.getMessage());
@@ -142,8 +150,9 @@ public final class Main {
     return switch (sub) {
       case "cat" -> logCat(new Args(args, 2), out, err);
       case "verify" -> logVerify(new Args(args, 2), out, err);
+      case "repair" -> logRepair(new Args(args, 2), out, err);
       default -> throw new UsageException((sub.isEmpty() ? "log needs a subcommand" : "unknown log subcommand '"
-          + sub + "'") + " (expected: 'log cat PATH' or 'log verify PATH')");
+          + sub + "'") + " (expected: 'log cat PATH', 'log verify PATH' or 'log repair PATH')");
     };
   }
 
@@ -180,6 +189,33 @@ public final class Main {
     }
     err.println("sinkgate: " + summary.finding().message());
     return FAILED;
+  }
+
+  private static int logRepair(Args a, PrintStream out, PrintStream err) throws UsageException {
+    String path = null;
+    boolean dryRun = false;
+    while (a.hasNext()) {
+      String arg = a.next();
+      if (arg.equals("--dry-run")) {
+        dryRun = true;
+      } else if (arg.startsWith("--") || path != null) {
+        throw new UsageException("unexpected argument '" + arg + "' for log repair");
+      } else {
+        path = arg;
+      }
+    }
+    if (path == null) {
+      throw new UsageException("log repair needs the PATH of a file log directory");
+    }
+    LogRepair.Result r;
+    try {
+      r = LogRepair.repair(Path.of(path), !dryRun, Clock.systemUTC());
+    } catch (IOException e) {
+      return readFailed(path, e, err);
+    }
+    out.println(LogRepairReport.text(Path.of(path), r));
+    out.flush();
+    return OK;
   }
 
   private static int readFailed(String path, IOException e, PrintStream err) {

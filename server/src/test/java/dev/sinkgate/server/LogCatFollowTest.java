@@ -67,4 +67,54 @@ class LogCatFollowTest {
       assertEquals(List.of("r1", "r2", "r3", "r4", "r5"), lines(out));
     }
   }
+
+  /**
+   * A follower started from an offset in a middle segment, beside a log that rolls and
+   * deletes old segments (retention) while it reads, including the segment it is on.
+   */
+  @Test
+  void logCatFollow_acrossRollsAndRetentionDeletes_printsEveryRecordFromItsOffsetOnceInOrder() throws Exception {
+    Path dir = tmp.resolve("log");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CountDownLatch stop = new CountDownLatch(1);
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    String pad = "-" + "p".repeat(300);
+    FileLog.Options options = FileLog.Options.DEFAULT.withSegmentBytes(4096).withRetention(3 * 4096, null);
+    List<String> expected = new ArrayList<>();
+    try (FileLog log = FileLog.open(dir, options, java.time.Clock.systemUTC(),
+        dev.sinkgate.server.log.LogFiles.SYSTEM, w -> {})) {
+      for (int i = 0; i < 30; i++) {
+        append(log, "r" + i + pad);
+      }
+      assertEquals(true, log.segmentCount() > 2, "the first records must span several segments");
+      long from = 20;
+      for (int i = (int) from; i < 30; i++) {
+        expected.add("r" + i + pad);
+      }
+      Thread follower = new Thread(() -> {
+        try {
+          LogCat.follow(dir, from, LogCat.Format.RAW, out, stop, Duration.ofMillis(5));
+        } catch (Throwable t) {
+          failed.set(t);
+        }
+      }, "test-follower");
+      follower.start();
+      try {
+        Poll.until(TIMEOUT, () -> lines(out).size() >= expected.size(), () -> "records from offset 20, got " + lines(out));
+        long firstBefore = log.firstOffset();
+        for (int i = 30; i < 90; i++) {
+          append(log, "r" + i + pad);
+          expected.add("r" + i + pad);
+        }
+        assertEquals(true, log.firstOffset() > firstBefore, "retention must have deleted segments meanwhile");
+        Poll.until(TIMEOUT, () -> lines(out).size() >= expected.size(), () -> "all appended records, got " + lines(out).size());
+      } finally {
+        stop.countDown();
+        follower.join(TIMEOUT.toMillis());
+      }
+      assertFalse(follower.isAlive(), "the follower did not stop when told to");
+      assertEquals(null, failed.get());
+      assertEquals(expected, lines(out));
+    }
+  }
 }

@@ -114,7 +114,7 @@ class LogVerifyTest {
     assertEquals(1, text.exitCode());
     assertContains(dir.resolve(SEGMENT) + ": the record at byte " + starts.get(bad), text.err());
     assertContains("(offset " + bad + ")", text.err());
-    assertContains("Copy the directory aside", text.err());
+    assertContains("sinkgate log repair " + dir, text.err());
     assertContains("log " + dir + ": corrupt\n", text.out());
     assertContains("records     " + bad + " (before the problem)\n", text.out());
     assertContains("corrupt at  " + SEGMENT + " byte " + starts.get(bad) + ", offset " + bad, text.out());
@@ -151,6 +151,27 @@ class LogVerifyTest {
   }
 
   @Test
+  void logVerify_badCrcInTheLastRecord_isATornTailAsRecoveryTreatsIt() throws Exception {
+    Path dir = tmp.resolve("log");
+    int count = 4;
+    List<Long> starts = writeLog(dir, count);
+    long lastStart = starts.get(count - 1);
+    flip(dir.resolve(SEGMENT), Files.size(dir.resolve(SEGMENT)) - 1);
+
+    MainRun r = MainRun.of("log", "verify", dir.toString());
+    List<String> warnings = new ArrayList<>();
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(count - 1, log.nextOffset(), "recovery cuts the damaged last record");
+    }
+
+    assertEquals(1, r.exitCode());
+    assertContains("log " + dir + ": torn\n", r.out());
+    assertContains("torn at  " + SEGMENT + " byte " + lastStart + ", offset " + (count - 1), r.out());
+    assertEquals(1, warnings.size(), warnings::toString);
+    assertContains("at byte " + lastStart, warnings.get(0));
+  }
+
+  @Test
   void logVerify_missingDirectory_exits1WithAClearMessage() {
     Path missing = tmp.resolve("no-such-log");
 
@@ -180,7 +201,7 @@ class LogVerifyTest {
     assertContains("log verify needs the PATH of a file log directory", noPath.err());
     assertContains("--format 'raw' (expected: text or json)", badFormat.err());
     assertContains("unexpected argument '--from' for log verify", unknownFlag.err());
-    assertContains("(expected: 'log cat PATH' or 'log verify PATH')", noSubcommand.err());
+    assertContains("(expected: 'log cat PATH', 'log verify PATH' or 'log repair PATH')", noSubcommand.err());
   }
 
   private static void flip(Path file, long position) throws Exception {

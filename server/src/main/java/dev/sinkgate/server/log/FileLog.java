@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * directory, so a second gateway pointed at the same path fails to start.
  */
 public final class FileLog implements AutoCloseable {
-  private static final String SEGMENT_NAME = "\\d{20}\\.log";
+  /** A segment file name: its base offset in 20 digits. */
+  static final String SEGMENT_NAME = "\\d{20}\\.log";
 
   /**
    * How a log rolls and what it keeps.
@@ -244,7 +245,7 @@ public final class FileLog implements AutoCloseable {
    * leaves either no segment or a whole header, never an empty file that would block the
    * next start.
    */
-  private static void createSegment(LogFiles files, Path dir, long baseOffset) throws IOException {
+  static void createSegment(LogFiles files, Path dir, long baseOffset) throws IOException {
     Path segment = segmentFile(dir, baseOffset);
     Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
     try {

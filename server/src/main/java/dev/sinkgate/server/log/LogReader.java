@@ -32,8 +32,16 @@ public final class LogReader {
    */
   public static long read(Path dir, long fromOffset, RecordVisitor visitor) throws IOException {
     long visited = 0;
-    for (Path segment : segments(dir)) {
-      try (SegmentScanner scanner = new SegmentScanner(segment)) {
+    List<Path> segments = segments(dir);
+    for (int i = segmentHolding(segments, fromOffset); i < segments.size(); i++) {
+      Path segment = segments.get(i);
+      SegmentScanner opened;
+      try {
+        opened = new SegmentScanner(segment);
+      } catch (NoSuchFileException e) {
+        continue; // retention deleted it since the listing: its records are gone, read on
+      }
+      try (SegmentScanner scanner = opened) {
         LogRecord r;
         while ((r = scanner.next()) != null) {
           if (r.offset() >= fromOffset) {
@@ -50,6 +58,22 @@ public final class LogReader {
     return visited;
   }
 
+  /** The index of the segment that holds {@code offset}: the last one whose base is not above it (0 if none). */
+  static int segmentHolding(List<Path> segments, long offset) {
+    int index = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      if (baseOffset(segments.get(i)) <= offset) {
+        index = i;
+      }
+    }
+    return index;
+  }
+
+  /** The base offset a segment file's name gives. */
+  static long baseOffset(Path segment) {
+    return Long.parseLong(segment.getFileName().toString().substring(0, 20));
+  }
+
   static CorruptLogException corruptAt(Path segment, long position) {
     return new CorruptLogException(segment + ": the record at byte " + position
         + " is corrupt (bad length or CRC); the records before it were read, none after it");
@@ -63,19 +87,21 @@ public final class LogReader {
   }
 
   static List<Path> segments(Path dir) throws IOException {
+    List<Path> segments = segmentsOrEmpty(dir);
+    if (segments.isEmpty()) {
+      throw new NoSuchFileException(dir.toString(), null,
+          "no log segments (expected files named like 00000000000000000000.log)");
+    }
+    return segments;
+  }
+
+  /** The segment files of {@code dir}, oldest first; empty if it has none. */
+  static List<Path> segmentsOrEmpty(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "not a file log directory");
     }
     try (Stream<Path> files = Files.list(dir)) {
-      List<Path> segments = files
-          .filter(p -> p.getFileName().toString().matches("\\d{20}\\.log"))
-          .sorted()
-          .toList();
-      if (segments.isEmpty()) {
-        throw new NoSuchFileException(dir.toString(), null,
-            "no log segments (expected files named like 00000000000000000000.log)");
-      }
-      return segments;
+      return files.filter(p -> p.getFileName().toString().matches(FileLog.SEGMENT_NAME)).sorted().toList();
     }
   }
 }

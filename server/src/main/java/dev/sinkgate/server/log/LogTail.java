@@ -2,6 +2,7 @@ package dev.sinkgate.server.log;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,12 +35,24 @@ public final class LogTail {
   public long poll(LogReader.RecordVisitor visitor) throws IOException {
     List<Path> segments = LogReader.segments(dir);
     if (segment == null) {
-      segment = segments.get(0);
+      segment = segments.get(LogReader.segmentHolding(segments, fromOffset));
     }
     long visited = 0;
     while (true) {
-      try (SegmentScanner scanner = position < 0 ? new SegmentScanner(segment)
-          : new SegmentScanner(segment, position)) {
+      SegmentScanner opened;
+      try {
+        opened = position < 0 ? new SegmentScanner(segment) : new SegmentScanner(segment, position);
+      } catch (NoSuchFileException e) {
+        // Retention deleted the segment being followed: go on with the oldest one after it.
+        Path next = firstAfter(LogReader.segments(dir), LogReader.baseOffset(segment));
+        if (next == null) {
+          return visited;
+        }
+        segment = next;
+        position = -1;
+        continue;
+      }
+      try (SegmentScanner scanner = opened) {
         LogRecord r;
         while ((r = scanner.next()) != null) {
           if (r.offset() >= fromOffset) {
@@ -54,12 +67,21 @@ public final class LogTail {
         }
       }
       // A later segment means this one is finished once it is read to its end.
-      int next = segments.indexOf(segment) + 1;
-      if (next == 0 || next >= segments.size() || position < Files.size(segment)) {
+      Path next = firstAfter(segments, LogReader.baseOffset(segment));
+      if (next == null || position < Files.size(segment)) {
         return visited;
       }
-      segment = segments.get(next);
+      segment = next;
       position = -1;
     }
+  }
+
+  private static Path firstAfter(List<Path> segments, long base) {
+    for (Path p : segments) {
+      if (LogReader.baseOffset(p) > base) {
+        return p;
+      }
+    }
+    return null;
   }
 }

@@ -1,9 +1,11 @@
 package dev.sinkgate.server.log;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -120,15 +122,21 @@ public final class LogVerifier {
           count(r);
         }
         long end = scanner.validEnd();
-        if (scanner.stoppedBy() == LogFormat.FrameCheck.CORRUPT) {
-          return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end
-              + " fails its CRC check (or has an impossible length)");
-        }
         long size = Files.size(segment);
         if (size > end) {
+          // The same rule as recovery: damage at the end of the last segment, with no valid
+          // record after it, is a torn tail; anything else is corruption.
+          long valid;
+          try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
+            valid = last ? SegmentScanner.validFrameAfter(ch, end, nextOffset) : -1;
+          }
+          if (valid >= 0) {
+            return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end
+                + " fails its CRC check (or has an impossible length) and a valid record follows at byte " + valid);
+          }
           if (!last) {
-            return corrupt(segment, end, nextOffset, segment + ": ends inside the record at byte " + end
-                + ", but it is not the last segment, so no crash can have torn it");
+            return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end + " is damaged or"
+                + " incomplete, but this is not the last segment, so no crash can have torn it");
           }
           return new Finding(Problem.TORN, segment, end, nextOffset, segment + ": the log ends inside the"
               + " record at byte " + end + " (offset " + nextOffset + "; " + (size - end) + " bytes of it"
@@ -153,9 +161,8 @@ public final class LogVerifier {
 
     private Finding corrupt(Path segment, long position, long offset, String what) {
       return new Finding(Problem.CORRUPT, segment, position, offset, what + " (offset " + offset + "); the "
-          + records + " records before it are intact, none after it was read. Copy the directory aside before"
-          + " a gateway opens it, and inspect it with 'sinkgate log cat' (it reads up to the bad record);"
-          + " to start fresh, move the directory away");
+          + records + " records before it are intact, none after it was read; 'sinkgate log cat' reads up to"
+          + " it" + FileLog.repairHint(dir));
     }
   }
 }
