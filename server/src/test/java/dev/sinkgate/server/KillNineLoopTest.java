@@ -116,7 +116,8 @@ class KillNineLoopTest {
       Path config = tmp.resolve("sinkgate-" + first + ".yaml");
       Files.writeString(config, "listen: [\"127.0.0.1:0\"]\n"
           + "sinks:\n"
-          + "  default: { type: file, path: \"" + logDir + "\", fsync: " + fsync + " }\n");
+          // Small segments, so that kills also land in rolls and recovery meets many segments.
+          + "  default: { type: file, path: \"" + logDir + "\", fsync: " + fsync + ", segment_bytes: 64KiB }\n");
       Ledger ledger = new Ledger();
       // One start more than kills: the last start only recovers and checks.
       for (int cycle = first; cycle <= last; cycle++) {
