@@ -4,17 +4,30 @@ import static dev.sinkgate.server.log.SmallTmpfs.PAGE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link FileLog} on a file system that is really full (a small tmpfs): the append that
  * does not fit throws {@link LogFullException} and leaves the log as it was, and once
- * space is freed the log takes records again without being reopened.
+ * space is freed the log takes records again without being reopened; {@link FileLogSink}
+ * refuses the group, and what was queued behind it.
  */
 class FileLogDiskFullTest {
   private static final long T = 1_700_000_000_000L;
@@ -160,5 +174,94 @@ class FileLogDiskFullTest {
       assertEquals(3, log.segmentCount(), "the roll went through once there was space");
     }
     assertReopensWith(dir, written);
+  }
+
+  /** The real file system, where the writer can be held inside its next write until released. */
+  private static final class HeldWrite implements LogFiles {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicBoolean armed = new AtomicBoolean();
+
+    /** Holds the next write (of any channel this opened) until {@link #release}. */
+    void arm() {
+      armed.set(true);
+    }
+
+    @Override
+    public FileChannel open(Path file, OpenOption... options) throws IOException {
+      return new ForwardingFileChannel(SYSTEM.open(file, options)) {
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+          if (armed.compareAndSet(true, false)) {
+            entered.countDown();
+            try {
+              if (!release.await(30, TimeUnit.SECONDS)) {
+                throw new IOException("the held write was not released within 30 s");
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new InterruptedIOException("interrupted while held");
+            }
+          }
+          return super.write(src, position);
+        }
+      };
+    }
+
+    @Override
+    public void moveAtomically(Path from, Path to) throws IOException {
+      SYSTEM.moveAtomically(from, to);
+    }
+
+    @Override
+    public void deleteIfExists(Path file) throws IOException {
+      SYSTEM.deleteIfExists(file);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+      SYSTEM.syncDirectory(dir);
+    }
+  }
+
+  private static Record record(String name, int bytes) {
+    return new Record(name, Map.of(), name.repeat(bytes / name.length()).getBytes(StandardCharsets.UTF_8),
+        Long.MAX_VALUE);
+  }
+
+  private static void assertStorageFull(CompletableFuture<Accepted> f, String why) throws Exception {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS), why);
+    RecordRejectedException r = assertInstanceOf(RecordRejectedException.class, e.getCause(), why);
+    assertEquals(RecordRejectedException.Reason.STORAGE_FULL, r.reason(), why + ": " + r.getMessage());
+  }
+
+  /**
+   * A stream hands its records to the sink one after the other, and its client resends
+   * from the first refused one. So a record queued behind a refused group must not be
+   * written either: it would land in the log ahead of the refused record's resend (and
+   * be stored twice). What is handed over after the refusal is tried again.
+   */
+  @Test
+  void fileLogSink_refusesTheRecordsQueuedBehindAGroupTheFullDiskRefused_andTriesTheNextOnes() throws Exception {
+    Path dir = tmpfs.dir().resolve("log");
+    HeldWrite files = new HeldWrite();
+    FileLog log = FileLog.open(dir, FileLog.Options.DEFAULT, Clock.systemUTC(), files, warnings::add);
+    FileLogSink sink = new FileLogSink("full", log, FsyncPolicy.ALWAYS, 100, 1 << 20, Clock.systemUTC());
+    try {
+      tmpfs.fillLeaving(0); // what is left: the rest of the segment's first page, about 4 KB
+      files.arm();
+      CompletableFuture<Accepted> large = sink.append(record("large;", 6000)); // needs a page the disk has not
+      assertTrue(files.entered.await(30, TimeUnit.SECONDS), "the writer reached the write");
+      CompletableFuture<Accepted> small = sink.append(record("small;", 100)); // fits the rest of the page
+      files.release.countDown();
+
+      assertStorageFull(large, "the record larger than the space left");
+      assertStorageFull(small, "the record queued behind it");
+      Accepted next = sink.append(record("next;", 100)).get(30, TimeUnit.SECONDS);
+      assertEquals(0, next.offset(), "the first record in the log");
+    } finally {
+      sink.close();
+    }
+    assertEquals(List.of("next;"), LogReader.readAll(dir).stream().map(LogRecord::key).toList());
   }
 }
