@@ -11,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 class AckRecorder implements StreamObserver<WriteAck> {
   final List<WriteAck> acks = new CopyOnWriteArrayList<>();
   final CompletableFuture<Status> done = new CompletableFuture<>();
+  /** What the stream failed with, trailers (RetryInfo) included; null unless it failed. Set before {@link #done}. */
+  volatile Throwable error;
 
   /** The count of the newest ack, 0 before the first. */
   long ackedCount() {
@@ -24,6 +26,7 @@ class AckRecorder implements StreamObserver<WriteAck> {
 
   @Override
   public void onError(Throwable t) {
+    error = t;
     done.complete(Status.fromThrowable(t));
   }
 

@@ -41,7 +41,8 @@ class StatusCodesTest {
     return new Route(name, new DataSinkRecordSink(name, sink, Durability.DURABILITY_MEMORY, queue, 1 << 20), 1 << 20);
   }
 
-  private static Duration retryDelay(StatusRuntimeException e) throws InvalidProtocolBufferException {
+  /** The delay of the RetryInfo detail on {@code e}; fails if it has none. */
+  static Duration retryDelay(StatusRuntimeException e) throws InvalidProtocolBufferException {
     com.google.rpc.Status details = StatusProto.fromThrowable(e);
     if (details == null) {
       throw new AssertionError("no google.rpc.Status details on " + e.getStatus());

@@ -31,6 +31,10 @@ import java.util.function.LongSupplier;
  * <p>A failed sync is fatal for the log: the route answers {@code UNAVAILABLE} from then
  * on and never retries the sync on the same file (after a failed fsync the kernel may
  * have dropped the dirty pages, so a later "successful" fsync proves nothing).
+ *
+ * <p>A full disk is not: the group that did not fit, and every record queued behind it,
+ * fail with {@link RecordRejectedException.Reason#STORAGE_FULL}; the log is cut back and
+ * the next record handed over tries again, so writes resume once space is freed.
  */
 public final class FileLogSink implements RecordSink {
   private static final int MAX_GROUP_RECORDS = 4096;
@@ -57,6 +61,8 @@ public final class FileLogSink implements RecordSink {
   private boolean unsynced;
   /** Writer thread only: when the pending interval sync is due, in {@link #ticker} nanos. */
   private long syncDueNanos;
+  /** Writer thread only: the full disk refused the last group; what is queued behind it is refused too. */
+  private LogFullException refusedGroup;
 
   /** A record to write, or (record null) a probe from {@link #writerPass()}. */
   private record Pending(Record record, CompletableFuture<Accepted> result) {}
@@ -169,6 +175,10 @@ public final class FileLogSink implements RecordSink {
           }
         }
       }
+      if (refusedGroup != null) {
+        closing |= refuseQueued(refusedGroup, probes);
+        refusedGroup = null;
+      }
       if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
         syncUnsynced();
       }
@@ -270,12 +280,12 @@ public final class FileLogSink implements RecordSink {
     try {
       first = log.append(entries, clock.millis());
     } catch (LogFullException e) {
-      // Cut back and still usable: refuse this group, and the next one tries again.
+      // Cut back and still usable: refuse this group and what is queued behind it
+      // (refuseQueued); records handed over after that try again.
       for (Pending p : live) {
-        fail(p, new RecordRejectedException(RecordRejectedException.Reason.STORAGE_FULL,
-            "route '" + name + "': " + e.getMessage() + "; the record was not written, retry once space is freed",
-            Duration.ofSeconds(1)));
+        fail(p, storageFull(e));
       }
+      refusedGroup = e;
       return;
     } catch (IOException e) {
       if (log.broken()) {
@@ -313,6 +323,31 @@ public final class FileLogSink implements RecordSink {
       budget.release(p.record().data().length);
       p.result().complete(new Accepted(p.record().data().length, level, first + i));
     }
+  }
+
+  /**
+   * Refuses every record queued behind a group the full disk refused. They were handed
+   * over before the refusal reached their writers, so a stream's records after the
+   * refused one are among them: written now, they would land in the log ahead of the
+   * refused record, which the stream's client resends, and then be stored twice. A probe
+   * among them completes with this writer pass; returns true if the close marker was queued.
+   */
+  private boolean refuseQueued(LogFullException e, List<Pending> probes) {
+    List<Pending> queued = new ArrayList<>();
+    boolean closing = false;
+    for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+      closing |= gather(p, queued, probes);
+    }
+    for (Pending p : queued) {
+      fail(p, storageFull(e));
+    }
+    return closing;
+  }
+
+  private RecordRejectedException storageFull(LogFullException e) {
+    return new RecordRejectedException(RecordRejectedException.Reason.STORAGE_FULL,
+        "route '" + name + "': " + e.getMessage() + "; the record was not written, retry once space is freed",
+        Duration.ofSeconds(1));
   }
 
   private void fail(Pending p, RuntimeException e) {
