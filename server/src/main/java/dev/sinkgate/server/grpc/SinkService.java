@@ -7,6 +7,7 @@ import dev.sinkgate.proto.v1.WriteResponse;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.StreamFence;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -43,7 +44,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
       responses.onError(Statuses.toException(e, "", request.getSink()));
       return;
     }
-    route.sink().append(toRecord(request)).whenComplete((accepted, error) -> {
+    route.sink().append(toRecord(request, null, -1)).whenComplete((accepted, error) -> {
       if (error != null) {
         responses.onError(Statuses.toException(error, "", route.name()));
         return;
@@ -77,9 +78,13 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
     }
   }
 
-  static Record toRecord(WriteRequest request) {
+  /**
+   * The record for {@code request}; {@code fence} is its stream's and {@code index} its
+   * index there, or null and -1 for a unary write.
+   */
+  static Record toRecord(WriteRequest request, StreamFence fence, long index) {
     return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
-        deadlineNanos(Context.current().getDeadline()));
+        deadlineNanos(Context.current().getDeadline()), fence, index);
   }
 
   private static long deadlineNanos(Deadline deadline) {

@@ -7,6 +7,7 @@ import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.RecordRejectedException;
+import dev.sinkgate.server.sink.StreamFence;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -51,6 +52,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private final Consumer<WriteStreamHandler> onEnd;
 
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+  /** Tripped by the first refused record, so that no sink stores a later one (see {@link StreamFence}). */
+  private final StreamFence fence = new StreamFence();
   private long received;
   private long requested; // asked of the transport, not yet received
   private long inFlightBytes;
@@ -112,7 +115,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       pending.add(slot);
       inFlightBytes += size;
     }
-    route.sink().append(SinkService.toRecord(request)).whenComplete((accepted, error) -> completed(slot, accepted, error));
+    route.sink().append(SinkService.toRecord(request, fence, slot.index)).whenComplete((accepted, error) -> completed(slot, accepted, error));
     requestMore();
   }
 
@@ -121,6 +124,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       slot.done = true;
       if (error != null) {
         slot.error = error;
+        fence.trip(slot.index); // the sink trips it too; this covers a sink that does not know the fence
         failing = true; // take no more records: a later one must not reach a sink before this one is resent
       } else {
         slot.durability = accepted.durability();

@@ -6,6 +6,7 @@ import dev.sinkgate.server.sink.QueueBudget;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordSink;
+import dev.sinkgate.server.sink.StreamFence;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,9 +33,13 @@ import java.util.function.LongSupplier;
  * on and never retries the sync on the same file (after a failed fsync the kernel may
  * have dropped the dirty pages, so a later "successful" fsync proves nothing).
  *
- * <p>A full disk is not: the group that did not fit, and every record queued behind it,
- * fail with {@link RecordRejectedException.Reason#STORAGE_FULL}; the log is cut back and
- * the next record handed over tries again, so writes resume once space is freed.
+ * <p>A full disk is not: the group that did not fit fails with
+ * {@link RecordRejectedException.Reason#STORAGE_FULL}; the log is cut back and the next
+ * group tries again, so writes resume once space is freed.
+ *
+ * <p>A refused record trips its stream's {@link StreamFence}, and the writer refuses every
+ * later record of a tripped stream instead of writing it: the stream's client resends from
+ * the refused record, so a later one written now would be stored ahead of it and twice.
  */
 public final class FileLogSink implements RecordSink {
   private static final int MAX_GROUP_RECORDS = 4096;
@@ -61,8 +66,6 @@ public final class FileLogSink implements RecordSink {
   private boolean unsynced;
   /** Writer thread only: when the pending interval sync is due, in {@link #ticker} nanos. */
   private long syncDueNanos;
-  /** Writer thread only: the full disk refused the last group; what is queued behind it is refused too. */
-  private LogFullException refusedGroup;
 
   /** A record to write, or (record null) a probe from {@link #writerPass()}. */
   private record Pending(Record record, CompletableFuture<Accepted> result) {}
@@ -118,18 +121,18 @@ public final class FileLogSink implements RecordSink {
     closeLock.readLock().lock();
     try {
       if (closed) {
-        return CompletableFuture.failedFuture(unavailable("route '" + name + "' is closed"));
+        return refuse(record, unavailable("route '" + name + "' is closed"));
       }
       String failed = failure;
       if (failed != null) {
-        return CompletableFuture.failedFuture(unavailable(failed));
+        return refuse(record, unavailable(failed));
       }
       budget.acquire(record.data().length);
       CompletableFuture<Accepted> result = new CompletableFuture<>();
       queue.add(new Pending(record, result));
       return result;
     } catch (RecordRejectedException e) {
-      return CompletableFuture.failedFuture(e);
+      return refuse(record, e);
     } finally {
       closeLock.readLock().unlock();
     }
@@ -174,10 +177,6 @@ public final class FileLogSink implements RecordSink {
             fail(p, e);
           }
         }
-      }
-      if (refusedGroup != null) {
-        closing |= refuseQueued(refusedGroup, probes);
-        refusedGroup = null;
       }
       if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
         syncUnsynced();
@@ -263,7 +262,9 @@ public final class FileLogSink implements RecordSink {
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
     List<Pending> live = new ArrayList<>(group.size());
     for (Pending p : group) {
-      if (p.record().expired()) {
+      if (StreamFence.closed(p.record())) {
+        fail(p, StreamFence.refusedBehind(name));
+      } else if (p.record().expired()) {
         fail(p, new RecordRejectedException(RecordRejectedException.Reason.DEADLINE,
             "route '" + name + "': the deadline passed while the record was queued; it was not written"));
       } else if (failure != null) {
@@ -280,12 +281,11 @@ public final class FileLogSink implements RecordSink {
     try {
       first = log.append(entries, clock.millis());
     } catch (LogFullException e) {
-      // Cut back and still usable: refuse this group and what is queued behind it
-      // (refuseQueued); records handed over after that try again.
+      // Cut back and still usable: refuse this group (and, by their fences, the later
+      // records of its streams); the next group tries again.
       for (Pending p : live) {
         fail(p, storageFull(e));
       }
-      refusedGroup = e;
       return;
     } catch (IOException e) {
       if (log.broken()) {
@@ -325,32 +325,19 @@ public final class FileLogSink implements RecordSink {
     }
   }
 
-  /**
-   * Refuses every record queued behind a group the full disk refused. They were handed
-   * over before the refusal reached their writers, so a stream's records after the
-   * refused one are among them: written now, they would land in the log ahead of the
-   * refused record, which the stream's client resends, and then be stored twice. A probe
-   * among them completes with this writer pass; returns true if the close marker was queued.
-   */
-  private boolean refuseQueued(LogFullException e, List<Pending> probes) {
-    List<Pending> queued = new ArrayList<>();
-    boolean closing = false;
-    for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-      closing |= gather(p, queued, probes);
-    }
-    for (Pending p : queued) {
-      fail(p, storageFull(e));
-    }
-    return closing;
-  }
-
   private RecordRejectedException storageFull(LogFullException e) {
     return new RecordRejectedException(RecordRejectedException.Reason.STORAGE_FULL,
         "route '" + name + "': " + e.getMessage() + "; the record was not written, retry once space is freed",
         Duration.ofSeconds(1));
   }
 
+  private static CompletableFuture<Accepted> refuse(Record record, RecordRejectedException e) {
+    StreamFence.trip(record);
+    return CompletableFuture.failedFuture(e);
+  }
+
   private void fail(Pending p, RuntimeException e) {
+    StreamFence.trip(p.record()); // before completing: whoever the failure wakes finds the fence tripped
     budget.release(p.record().data().length);
     p.result().completeExceptionally(e);
   }

@@ -61,6 +61,7 @@ public final class DataSinkRecordSink implements RecordSink {
     try {
       budget.acquire(size);
     } catch (RecordRejectedException e) {
+      StreamFence.trip(record);
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Accepted> result = new CompletableFuture<>();
@@ -73,6 +74,7 @@ public final class DataSinkRecordSink implements RecordSink {
         try {
           accepted = writeNow(record);
         } catch (Throwable t) {
+          StreamFence.trip(record); // on this thread, before the next record is looked at
           budget.release(size);
           result.completeExceptionally(t);
           return;
@@ -81,6 +83,7 @@ public final class DataSinkRecordSink implements RecordSink {
         result.complete(accepted);
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
+      StreamFence.trip(record);
       budget.release(size);
       result.completeExceptionally(closedException());
     }
@@ -88,6 +91,9 @@ public final class DataSinkRecordSink implements RecordSink {
   }
 
   private Accepted writeNow(Record record) {
+    if (StreamFence.closed(record)) {
+      throw StreamFence.refusedBehind(name);
+    }
     if (record.expired()) {
       throw new RecordRejectedException(RecordRejectedException.Reason.DEADLINE,
           "route '" + name + "': the deadline passed while the record was queued; it was not written");

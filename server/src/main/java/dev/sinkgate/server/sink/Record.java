@@ -12,8 +12,17 @@ import java.util.Map;
  *     for the record, {@link Long#MAX_VALUE} for none. A sink that has not started
  *     writing a record by then fails it with {@link RecordRejectedException.Reason#DEADLINE}
  *     instead of writing it.
+ * @param fence shared by the records of one stream (see {@link StreamFence}); null for a
+ *     record that is not part of a stream
+ * @param streamIndex the record's index in its stream (0, 1, …); -1 outside a stream
  */
-public record Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos) {
+public record Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
+    long streamIndex) {
+
+  /** A record outside any stream. */
+  public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos) {
+    this(key, headers, data, deadlineNanos, null, -1);
+  }
 
   /** A record with no key, headers or deadline. */
   public static Record of(byte[] data) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
+import dev.sinkgate.server.sink.StreamFence;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link FileLog} on a file system that is really full (a small tmpfs): the append that
  * does not fit throws {@link LogFullException} and leaves the log as it was, and once
  * space is freed the log takes records again without being reopened; {@link FileLogSink}
- * refuses the group, and what was queued behind it.
+ * refuses the group, and the later records of its streams.
  */
 class FileLogDiskFullTest {
   private static final long T = 1_700_000_000_000L;
@@ -224,9 +225,10 @@ class FileLogDiskFullTest {
     }
   }
 
-  private static Record record(String name, int bytes) {
+  /** A record of {@code bytes}, the {@code index}-th of the stream {@code fence} (null and -1: no stream). */
+  private static Record record(String name, int bytes, StreamFence fence, long index) {
     return new Record(name, Map.of(), name.repeat(bytes / name.length()).getBytes(StandardCharsets.UTF_8),
-        Long.MAX_VALUE);
+        Long.MAX_VALUE, fence, index);
   }
 
   private static void assertStorageFull(CompletableFuture<Accepted> f, String why) throws Exception {
@@ -237,31 +239,38 @@ class FileLogDiskFullTest {
 
   /**
    * A stream hands its records to the sink one after the other, and its client resends
-   * from the first refused one. So a record queued behind a refused group must not be
-   * written either: it would land in the log ahead of the refused record's resend (and
-   * be stored twice). What is handed over after the refusal is tried again.
+   * from the first refused one. So a record of the same stream queued behind a refused
+   * group must not be written either: it would land in the log ahead of the refused
+   * record's resend (and be stored twice). Its stream's {@link StreamFence} stops it; a
+   * record of another writer queued behind the refusal is tried, and fits.
    */
   @Test
-  void fileLogSink_refusesTheRecordsQueuedBehindAGroupTheFullDiskRefused_andTriesTheNextOnes() throws Exception {
+  void fileLogSink_refusesTheLaterRecordsOfAStreamWhoseRecordTheFullDiskRefused_notOtherWriters() throws Exception {
     Path dir = tmpfs.dir().resolve("log");
     HeldWrite files = new HeldWrite();
     FileLog log = FileLog.open(dir, FileLog.Options.DEFAULT, Clock.systemUTC(), files, warnings::add);
     FileLogSink sink = new FileLogSink("full", log, FsyncPolicy.ALWAYS, 100, 1 << 20, Clock.systemUTC());
+    StreamFence stream = new StreamFence();
     try {
       tmpfs.fillLeaving(0); // what is left: the rest of the segment's first page, about 4 KB
       files.arm();
-      CompletableFuture<Accepted> large = sink.append(record("large;", 6000)); // needs a page the disk has not
+      CompletableFuture<Accepted> large = sink.append(record("large;", 6000, stream, 0)); // needs a page the disk has not
       assertTrue(files.entered.await(30, TimeUnit.SECONDS), "the writer reached the write");
-      CompletableFuture<Accepted> small = sink.append(record("small;", 100)); // fits the rest of the page
+      CompletableFuture<Accepted> small = sink.append(record("small;", 100, stream, 1)); // fits the rest of the page
+      CompletableFuture<Accepted> other = sink.append(record("other;", 100, null, -1));
       files.release.countDown();
 
       assertStorageFull(large, "the record larger than the space left");
-      assertStorageFull(small, "the record queued behind it");
-      Accepted next = sink.append(record("next;", 100)).get(30, TimeUnit.SECONDS);
-      assertEquals(0, next.offset(), "the first record in the log");
+      ExecutionException behind = assertThrows(ExecutionException.class, () -> small.get(30, TimeUnit.SECONDS));
+      RecordRejectedException r = assertInstanceOf(RecordRejectedException.class, behind.getCause());
+      assertTrue(r.getMessage().contains("an earlier record of this stream was refused"), r.getMessage());
+      assertTrue(stream.tripped());
+      assertEquals(0, other.get(30, TimeUnit.SECONDS).offset(), "another writer's record is written");
+      Accepted next = sink.append(record("next;", 100, null, -1)).get(30, TimeUnit.SECONDS);
+      assertEquals(1, next.offset());
     } finally {
       sink.close();
     }
-    assertEquals(List.of("next;"), LogReader.readAll(dir).stream().map(LogRecord::key).toList());
+    assertEquals(List.of("other;", "next;"), LogReader.readAll(dir).stream().map(LogRecord::key).toList());
   }
 }

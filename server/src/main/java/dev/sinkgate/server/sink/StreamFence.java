@@ -1,0 +1,49 @@
+package dev.sinkgate.server.sink;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Shared by the records of one WriteStream, so that a sink never stores a record after an
+ * earlier record of the same stream was refused.
+ *
+ * <p>A stream hands records to its sink before it knows whether the earlier ones were
+ * stored. When record N is refused (a full queue or disk, a passed deadline), the stream
+ * ends and its client resends from N. Records N+1… that were already handed over must
+ * then not be stored: they would land ahead of N and, once resent, a second time. Records
+ * before N are unaffected. The sink trips the fence when it refuses a record and checks
+ * it, on the thread that writes, before it stores one, so this holds however the hand-over
+ * and the refusal interleave.
+ */
+public final class StreamFence {
+  /** The lowest index of a refused record of the stream; Long.MAX_VALUE while none was. */
+  private final AtomicLong refusedFrom = new AtomicLong(Long.MAX_VALUE);
+
+  /** Records that the record at {@code index} was refused. */
+  public void trip(long index) {
+    refusedFrom.accumulateAndGet(index, Math::min);
+  }
+
+  /** True once any record of the stream was refused. */
+  public boolean tripped() {
+    return refusedFrom.get() != Long.MAX_VALUE;
+  }
+
+  /** True if {@code record} follows a refused record of its stream. */
+  public static boolean closed(Record record) {
+    return record.fence() != null && record.streamIndex() > record.fence().refusedFrom.get();
+  }
+
+  /** Records that {@code record} was refused, if it belongs to a stream. */
+  public static void trip(Record record) {
+    if (record.fence() != null) {
+      record.fence().trip(record.streamIndex());
+    }
+  }
+
+  /** The refusal for a record behind a refused one of its stream. */
+  public static RecordRejectedException refusedBehind(String route) {
+    return new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE, "route '" + route
+        + "': an earlier record of this stream was refused, so this one was not written (resend from the refused one)",
+        java.time.Duration.ofSeconds(1));
+  }
+}
