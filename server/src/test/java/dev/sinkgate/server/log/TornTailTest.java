@@ -51,7 +51,7 @@ class TornTailTest {
     return entries;
   }
 
-  /** A log whose second segment ends in seven records of mixed kinds, the last four small. */
+  /** A log whose second segment holds seven records of mixed kinds, the last four small. */
   private static List<FileLog.Entry> smallTail() {
     List<FileLog.Entry> entries = firstSegment();
     byte[] binary = new byte[256];
@@ -64,7 +64,7 @@ class TornTailTest {
     entries.add(sized("d", headers("h", "1"), 150));
     entries.add(sized("", headers(), 90));
     entries.add(sized("f", headers("a", "b", "c", "d"), 200));
-    entries.add(sized("last", headers("trace", "abc"), 130));
+    entries.add(sized("last", headers("trace", "abc"), 70));
     return entries;
   }
 
@@ -73,7 +73,7 @@ class TornTailTest {
     List<FileLog.Entry> entries = firstSegment();
     entries.add(sized("a", headers("h", "v"), 600)); // rolls
     entries.add(sized("b", headers(), 100));
-    entries.add(sized("big", headers("k", "v"), 800));
+    entries.add(sized("big", headers("k", "v"), 600));
     return entries;
   }
 
@@ -140,7 +140,8 @@ class TornTailTest {
       int last = p.tailCount() - 1;
       byte[] segment = p.lastSegmentBytes();
       for (int end = p.starts()[last] + 1; end < segment.length; end++) {
-        assertRecovers(p, Arrays.copyOf(segment, end), last, "segment " + p.lastSegment() + " cut to " + end + " bytes");
+        String what = "segment " + p.lastSegment() + " cut to " + end + " bytes";
+        assertRecovers(p, Arrays.copyOf(segment, end), last, what);
       }
     }
   }
@@ -195,12 +196,44 @@ class TornTailTest {
     }
   }
 
+  @Test
+  void open_tornAgainAtTheSamePosition_keepsTheFirstTornFileAndWritesANewOne() throws Exception {
+    Pristine p = write(smallTail(), 7);
+    int last = p.tailCount() - 1;
+    int lastStart = p.starts()[last];
+    byte[] segment = p.lastSegmentBytes();
+    byte[] firstTear = Arrays.copyOfRange(segment, lastStart, lastStart + 50);
+    Path dir = copyWith(p, Arrays.copyOf(segment, lastStart + 50));
+    long offset = p.lastBase() + last;
+    List<String> warnings = new ArrayList<>();
+    try (FileLog log = open(dir, warnings)) {
+      // The same record again, so the second tear starts where the first did.
+      assertEquals(offset, log.append(List.of(p.entries().get((int) offset)), T0 + offset));
+    }
+    assertArrayEquals(segment, Files.readAllBytes(dir.resolve(p.lastSegment())), "test bug: rewritten as before");
+    try (FileChannel ch = FileChannel.open(dir.resolve(p.lastSegment()), StandardOpenOption.WRITE)) {
+      ch.truncate(lastStart + 20);
+    }
+
+    try (FileLog log = open(dir, warnings)) {
+      assertEquals(offset, log.nextOffset());
+    }
+
+    String torn = p.lastSegment() + ".torn-" + lastStart;
+    assertEquals(List.of(torn, torn + ".1"), tornFiles(dir));
+    assertArrayEquals(firstTear, Files.readAllBytes(dir.resolve(torn)), "the first torn bytes are not overwritten");
+    assertArrayEquals(Arrays.copyOfRange(segment, lastStart, lastStart + 20),
+        Files.readAllBytes(dir.resolve(torn + ".1")));
+    assertEquals(2, warnings.size(), () -> "warnings: " + warnings);
+    assertTrue(warnings.get(1).contains("cut 20 bytes") && warnings.get(1).contains(torn + ".1"), warnings.get(1));
+  }
+
   // --- damage before the tail: corruption, refused, nothing changed ---
 
   @Test
   void open_anySingleBitOfAMiddleRecordFlipped_refusesNamingRepairAndChangesNothing() throws Exception {
     Pristine p = write(smallTail(), 7);
-    int middle = 3;
+    int middle = 1; // the smallest record there can be: no key, headers or data
     for (int at = p.starts()[middle]; at < p.starts()[middle + 1]; at++) {
       for (int bit = 0; bit < 8; bit++) {
         byte[] segment = p.lastSegmentBytes();
@@ -330,7 +363,11 @@ class TornTailTest {
     }
     for (Map.Entry<String, byte[]> f : p.files().entrySet()) {
       byte[] bytes = f.getKey().equals(p.lastSegment()) ? lastSegment : f.getValue();
-      try (FileChannel ch = FileChannel.open(dir.resolve(f.getKey()), StandardOpenOption.CREATE,
+      Path file = dir.resolve(f.getKey());
+      if (Files.exists(file) && Arrays.equals(bytes, Files.readAllBytes(file))) {
+        continue;
+      }
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
           StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
