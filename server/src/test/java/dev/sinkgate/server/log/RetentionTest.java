@@ -40,7 +40,10 @@ class RetentionTest {
 
   private final List<String> warnings = new ArrayList<>();
 
-  /** A clock the test sets; it starts at the epoch, before any file's mtime, so no segment is old until a test says so. */
+  /**
+   * A clock the test sets. It starts at the epoch, before any file's mtime, so no segment
+   * is old until a test says so.
+   */
   private static final class MutableClock extends Clock {
     private Instant now = Instant.EPOCH;
 
