@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.route.Route;
 import java.net.InetSocketAddress;
@@ -261,6 +262,92 @@ class ConfigLoaderTest {
     assertContains("unknown key 'fsync_interval'", d);
   }
 
+  // --- file log segments and retention ---
+
+  /** A config with one route, {@code m}, whose keys are {@code keys} in flow style. */
+  private static String routeM(String keys) {
+    return "sinks:\n  m: { " + keys + " }\n";
+  }
+
+  @Test
+  void parse_segmentAndRetentionKeys_areParsedIntoTheLogOptions() throws Exception {
+    GatewayConfig config = ConfigLoader.parse("log.yaml", """
+        sinks:
+          metrics: { type: file, path: ./m, segment_bytes: 16MiB, retention_bytes: 10GiB, retention_age: 7d }
+          hourly:  { type: file, path: ./h, retention_age: 36h }
+          tight:   { type: file, path: ./t, segment_bytes: 4KiB, retention_bytes: 8KiB }
+          large:   { type: file, path: ./l, segment_bytes: 1GiB }
+          plain:   { type: file, path: ./p }
+          trash:   { type: discard }
+        """);
+
+    List<SinkConfig> sinks = config.sinks();
+    assertEquals(new FileLog.Options(16L << 20, 10L << 30, Duration.ofDays(7)), sinks.get(0).log());
+    assertEquals(new FileLog.Options(64L << 20, 0, Duration.ofHours(36)), sinks.get(1).log());
+    assertEquals(new FileLog.Options(4096, 8192, null), sinks.get(2).log(),
+        "the smallest segment, and retention of exactly two segments");
+    assertEquals(new FileLog.Options(1L << 30, 0, null), sinks.get(3).log(), "the largest segment");
+    assertEquals(FileLog.Options.DEFAULT, sinks.get(4).log());
+    assertNull(sinks.get(5).log(), "only a file sink has a log");
+  }
+
+  @Test
+  void parse_segmentBytesOutOfRange_failsAtTheValue() {
+    String tooSmall = routeM("type: file, path: ./m, segment_bytes: 4095");
+    String tooLarge = """
+        sinks:
+          m:
+            type: file
+            path: ./m
+            segment_bytes: 2GiB
+        """;
+
+    assertEquals("test.yaml:" + position(tooSmall, "4095") + ": sinks.m.segment_bytes: 4095 bytes"
+        + " (expected: from 4KiB to 1GiB)", failure(tooSmall).getMessage());
+    assertEquals("test.yaml:" + position(tooLarge, "2GiB") + ": sinks.m.segment_bytes: 2147483648 bytes"
+        + " (expected: from 4KiB to 1GiB)", failure(tooLarge).getMessage());
+  }
+
+  @Test
+  void parse_retentionBytesBelowTwoSegments_failsAtTheValueNamingTheSegmentSize() {
+    String oneByteShort = routeM("type: file, path: ./m, segment_bytes: 1MiB, retention_bytes: 2097151");
+    String defaultSegment = routeM("type: file, path: ./m, retention_bytes: 100MiB");
+
+    String a = failure(oneByteShort).getMessage();
+    String b = failure(defaultSegment).getMessage();
+
+    assertStartsWith("test.yaml:" + position(oneByteShort, "2097151") + ": sinks.m.retention_bytes: 2097151 bytes"
+        + " is less than two segments of 1048576 bytes (expected: >= 2 x segment_bytes;", a);
+    assertStartsWith("test.yaml:" + position(defaultSegment, "100MiB") + ": sinks.m.retention_bytes: 104857600 bytes"
+        + " is less than two segments of 67108864 bytes", b);
+  }
+
+  @Test
+  void parse_zeroOrMalformedRetentionAge_failsAtTheValue() {
+    String zero = routeM("type: file, path: ./m, retention_age: 0d");
+    String words = routeM("type: file, path: ./m, retention_age: 7 days");
+
+    assertStartsWith("test.yaml:" + position(zero, "0d") + ": sinks.m.retention_age: 0 (expected: a positive age",
+        failure(zero).getMessage());
+    assertStartsWith("test.yaml:" + position(words, "7 days") + ": sinks.m.retention_age: '7 days' is not a duration",
+        failure(words).getMessage());
+  }
+
+  @Test
+  void parse_logKeysOnASinkWithoutALog_areUnknownKeysAtTheKey() {
+    for (String type : List.of("discard", "stdout")) {
+      for (String key : List.of("segment_bytes: 4MiB", "retention_bytes: 1GiB", "retention_age: 7d")) {
+        String text = routeM("type: " + type + ", " + key);
+        String name = key.substring(0, key.indexOf(':'));
+
+        String message = failure(text).getMessage();
+
+        assertStartsWith("test.yaml:" + position(text, name) + ": sinks.m: unknown key '" + name + "'", message);
+        assertContains("(keys for a " + type + " sink: ", message);
+      }
+    }
+  }
+
   @Test
   void parse_unknownFsyncMode_listsAllThreeModes() {
     String message = failure("""
@@ -293,6 +380,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(20), ConfigLoader.parse("t", "drain_timeout: 20s\n" + sinks).drainTimeout());
     assertEquals(Duration.ofMinutes(5), ConfigLoader.parse("t", "drain_timeout: 5m\n" + sinks).drainTimeout());
     assertEquals(Duration.ofHours(1), ConfigLoader.parse("t", "drain_timeout: 1h\n" + sinks).drainTimeout());
+    assertEquals(Duration.ofDays(1), ConfigLoader.parse("t", "drain_timeout: 1d\n" + sinks).drainTimeout());
   }
 
   @Test

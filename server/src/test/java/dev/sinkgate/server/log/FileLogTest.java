@@ -1,5 +1,6 @@
 package dev.sinkgate.server.log;
 
+import static dev.sinkgate.server.log.TestRecords.assertRecord;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,16 +38,6 @@ class FileLogTest {
       m.put(nameValue[i], nameValue[i + 1]);
     }
     return m;
-  }
-
-  private static void assertRecord(long offset, long timestamp, FileLog.Entry expected, LogRecord actual) {
-    assertEquals(offset, actual.offset(), "offset");
-    assertEquals(timestamp, actual.timestampMillis(), "timestamp of offset " + offset);
-    assertEquals(expected.key(), actual.key(), "key of offset " + offset);
-    assertEquals(expected.headers(), actual.headers(), "headers of offset " + offset);
-    assertEquals(List.copyOf(expected.headers().keySet()), List.copyOf(actual.headers().keySet()),
-        "header order of offset " + offset);
-    assertArrayEquals(expected.data(), actual.data(), "data of offset " + offset);
   }
 
   private Path segment(Path dir) {
@@ -152,42 +141,7 @@ class FileLogTest {
     assertThrows(IllegalStateException.class, () -> log.append(List.of(entry("", Map.of(), "x")), T0));
   }
 
-  // --- recovery ---
-
-  @Test
-  void open_segmentCutInsideTheLastRecord_cutsTheTornTailAndKeepsItAside() throws Exception {
-    Path dir = tmp.resolve("log");
-    List<FileLog.Entry> entries = List.of(
-        entry("k0", headers("h", "0"), "record zero"),
-        entry("k1", headers("h", "1"), "record one"),
-        entry("k2", headers("h", "2"), "record two, which a crash tears in half"));
-    long[] sizes = writeOneByOne(dir, entries);
-    byte[] original = Files.readAllBytes(segment(dir));
-    long lastStart = sizes[1];
-    long tornEnd = lastStart + (sizes[2] - sizes[1]) / 2;
-    try (FileChannel ch = FileChannel.open(segment(dir), StandardOpenOption.WRITE)) {
-      ch.truncate(tornEnd);
-    }
-
-    try (FileLog log = FileLog.open(dir, warnings::add)) {
-      assertEquals(2, log.nextOffset(), "the torn record is not counted");
-      assertEquals(lastStart, log.sizeBytes());
-      assertEquals(2, log.append(List.of(entry("k2", Map.of(), "written again")), T1),
-          "the next record takes the torn record's offset");
-    }
-
-    long cut = tornEnd - lastStart;
-    assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
-    assertTrue(warnings.get(0).contains("cut " + cut + " bytes"), warnings.get(0));
-    Path aside = dir.resolve("00000000000000000000.log.torn-" + lastStart);
-    assertArrayEquals(Arrays.copyOfRange(original, (int) lastStart, (int) tornEnd), Files.readAllBytes(aside),
-        "the cut bytes are kept as they were");
-    List<LogRecord> records = LogReader.readAll(dir);
-    assertEquals(3, records.size());
-    assertRecord(0, T0, entries.get(0), records.get(0));
-    assertRecord(1, T0 + 1, entries.get(1), records.get(1));
-    assertEquals("written again", new String(records.get(2).data(), StandardCharsets.UTF_8));
-  }
+  // --- recovery (torn tails inside records and corruption before the tail: TornTailTest) ---
 
   @Test
   void open_zeroBytesAfterTheLastRecord_areCutAndReported() throws Exception {
@@ -269,29 +223,6 @@ class FileLogTest {
     }
     try (FileLog again = FileLog.open(dir, w -> {})) {
       assertEquals(0, again.nextOffset());
-    }
-  }
-
-  @Test
-  void open_corruptionFollowedByValidRecords_refusesAndChangesNothing() throws Exception {
-    Path dir = tmp.resolve("log");
-    String marker = "THE-MIDDLE-RECORD-PAYLOAD";
-    writeOneByOne(dir, List.of(
-        entry("", Map.of(), "before"), entry("", Map.of(), marker), entry("", Map.of(), "after")));
-    byte[] bytes = Files.readAllBytes(segment(dir));
-    bytes[indexOf(bytes, marker.getBytes(StandardCharsets.US_ASCII)) + 4] ^= 0x01;
-    Files.write(segment(dir), bytes);
-
-    CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptLogException.class,
-        () -> FileLog.open(dir, w -> {}));
-
-    assertTrue(e.getMessage().contains("a valid record follows it"), e.getMessage());
-    assertTrue(e.getMessage().contains("sinkgate log repair " + dir), e.getMessage());
-    assertTrue(e.getMessage().contains("offset 1"), e.getMessage());
-    assertArrayEquals(bytes, Files.readAllBytes(segment(dir)), "the segment must be left as it was");
-    try (var files = Files.list(dir)) {
-      assertEquals(0, files.filter(f -> f.getFileName().toString().contains(".torn")).count(),
-          "no .torn file is written when opening is refused");
     }
   }
 
