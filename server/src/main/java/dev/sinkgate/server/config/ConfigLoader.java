@@ -235,10 +235,10 @@ public final class ConfigLoader {
           + " bytes (expected: from 4KiB to 1GiB)");
     }
     long retention = sizeKey(keys, "retention_bytes", where, 0);
-    if (keys.containsKey("retention_bytes") && retention < 2 * segment) {
+    if (retention != 0 && retention < 2 * segment) {
       throw error(keys.get("retention_bytes").getValueNode(), where + ".retention_bytes", retention
-          + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes;"
-          + " lower segment_bytes to keep less)");
+          + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes,"
+          + " or 0 to keep everything; lower segment_bytes to keep less)");
     }
     Duration age = null;
     NodeTuple t = keys.get("retention_age");

@@ -484,8 +484,15 @@ public final class FileLog implements AutoCloseable {
       return 0;
     }
     for (int i = 0; i < n; i++) {
-      files.deleteIfExists(closedSegments.get(0).file());
-      closedSegments.remove(0);
+      Path segment = closedSegments.remove(0).file();
+      files.deleteIfExists(segment);
+      // Bytes a recovery or a repair cut from it go with it.
+      try (Stream<Path> aside = Files.list(dir)) {
+        for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
+            .toList()) {
+          files.deleteIfExists(p);
+        }
+      }
     }
     files.syncDirectory(dir);
     return n;

@@ -108,7 +108,7 @@ final class SegmentScanner implements Closeable {
   static long validFrameAfter(FileChannel ch, long badAt, long expectedOffset) throws IOException {
     long size = ch.size();
     int window = 1 << 20;
-    ByteBuffer buf = ByteBuffer.allocate(window + LogFormat.FRAME_PROBE_BYTES);
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(window + LogFormat.FRAME_PROBE_BYTES, Math.max(0, size - badAt)));
     for (long base = badAt + 1; base + LogFormat.MIN_FRAME_BYTES <= size; base += window) {
       buf.clear();
       buf.limit((int) Math.min(buf.capacity(), size - base));

@@ -317,9 +317,16 @@ class ConfigLoaderTest {
     String b = failure(defaultSegment).getMessage();
 
     assertStartsWith("test.yaml:" + position(oneByteShort, "2097151") + ": sinks.m.retention_bytes: 2097151 bytes"
-        + " is less than two segments of 1048576 bytes (expected: >= 2 x segment_bytes;", a);
+        + " is less than two segments of 1048576 bytes (expected: >= 2 x segment_bytes, or 0 to keep everything;", a);
     assertStartsWith("test.yaml:" + position(defaultSegment, "100MiB") + ": sinks.m.retention_bytes: 104857600 bytes"
         + " is less than two segments of 67108864 bytes", b);
+  }
+
+  @Test
+  void parse_retentionBytesZero_keepsEverything() throws Exception {
+    GatewayConfig config = ConfigLoader.parse("test.yaml", routeM("type: file, path: ./m, retention_bytes: 0"));
+
+    assertEquals(0, config.sinks().get(0).log().retentionBytes());
   }
 
   @Test

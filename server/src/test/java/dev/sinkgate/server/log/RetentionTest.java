@@ -3,6 +3,7 @@ package dev.sinkgate.server.log;
 import static dev.sinkgate.server.log.TestRecords.assertRecord;
 import static dev.sinkgate.server.log.TestRecords.sized;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -305,5 +306,27 @@ class RetentionTest {
         assertEquals(expected.get(0), log.firstOffset(), "reopen agrees: " + when);
       }
     }
+  }
+
+  @Test
+  void deletingASegment_alsoDeletesTheTornBytesCutFromIt_andNoOtherSegmentsFiles() throws Exception {
+    Path dir = tmp.resolve("log");
+    FileLog.Options options = FileLog.Options.DEFAULT.withSegmentBytes(SEGMENT_BYTES);
+    try (FileLog log = open(dir, options, Clock.systemUTC())) {
+      appendFixed(log, 12);
+    }
+    List<Long> bases = bases(dir);
+    assertTrue(bases.size() >= 3, "test bug: expected several segments, got " + bases);
+    Path oldestTorn = dir.resolve(FileLog.segmentFile(dir, bases.get(0)).getFileName() + ".torn-100");
+    Path secondTorn = dir.resolve(FileLog.segmentFile(dir, bases.get(1)).getFileName() + ".torn-100");
+    Files.write(oldestTorn, new byte[] {1, 2, 3});
+    Files.write(secondTorn, new byte[] {4, 5, 6});
+
+    try (FileLog log = open(dir, options, Clock.systemUTC())) {
+      assertEquals(1, log.trimBefore(bases.get(1)));
+    }
+
+    assertFalse(Files.exists(oldestTorn), "the torn bytes of the deleted segment go with it");
+    assertTrue(Files.exists(secondTorn), "a kept segment's torn bytes stay");
   }
 }
