@@ -59,7 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PowerLossTest {
   static final int CI_CYCLES = 200;
   static final int SOAK_CYCLES = 2000;
-  private static final int CYCLES_PER_LOG = 25;
+  private static final int CYCLES_PER_LOG = 20;
   private static final int WRITERS = 3;
   /** Records in flight per writer. A group commit holds at most WRITERS × WINDOW records. */
   private static final int WINDOW = 4;
@@ -68,7 +68,7 @@ class PowerLossTest {
   private static final FileLog.Options SMALL_SEGMENTS = FileLog.Options.DEFAULT.withSegmentBytes(SEGMENT_BYTES);
   private static final long RETENTION_BYTES = 8 * SEGMENT_BYTES;
   /** The power is cut in place of one of the first this many file operations of a cycle. */
-  private static final int MAX_OPERATIONS = 300;
+  private static final int MAX_OPERATIONS = 200;
   private static final Duration CRASH_WAIT = Duration.ofSeconds(30);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
   private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC);
