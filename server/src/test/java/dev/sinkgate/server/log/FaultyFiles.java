@@ -108,7 +108,10 @@ public final class FaultyFiles implements LogFiles {
     return out;
   }
 
-  /** Arms a crash in place of the next operation after {@code operations} more (writes, forces, truncations and file operations). */
+  /**
+   * Arms a crash in place of the operation after {@code operations} more; writes, forces,
+   * truncations and the {@link LogFiles} operations count, reads do not.
+   */
   public synchronized void crashAfter(long operations) {
     if (operations < 0) {
       throw new IllegalArgumentException("operations: " + operations + " (expected: >= 0)");
@@ -207,7 +210,7 @@ public final class FaultyFiles implements LogFiles {
   }
 
   @Override
-  public String toString() {
+  public synchronized String toString() {
     return "FaultyFiles(" + (crashed.isDone() ? "crashed" : "running") + ", " + forces + " forces)";
   }
 
