@@ -1,7 +1,5 @@
 package dev.sinkgate.server.log;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -29,7 +27,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * offset is the one there; every record acknowledged as {@code DURABILITY_SYNCED} is there
  * unless retention deleted it; every record read at the previous reopen is still there,
  * byte for byte; retention kept at least what it must; and recovery read only the last
- * segment.
+ * segment. ({@link RecoveryPowerLossTest} cuts the power at every step of a recovery.)
  *
  * <p>{@value #CI_CYCLES} cycles by default; {@code -Dsinkgate.soak=true} runs
  * {@value #SOAK_CYCLES}, {@code -Dsinkgate.powerloss.cycles=N} any number. The seed is
@@ -109,72 +106,6 @@ class PowerLossTest {
       assertTrue(totals.writtenLost > 0, "no crash lost an unsynced acknowledged record: " + totals);
       assertTrue(totals.tornTails > 0, "no recovery cut a torn tail: " + totals);
       assertTrue(totals.retentionDeleted > 0, "retention never deleted a segment: " + totals);
-    }
-  }
-
-  @Test
-  void recovery_powerLossAtEachStep_leavesTheTornBytesInPlaceOrAside() throws Exception {
-    Path template = tmp.resolve("template");
-    appendAndClose(template, 0, 3);
-    long validEnd = Files.size(FileLog.segmentFile(template, 0));
-    appendAndClose(template, 3, 1);
-    byte[] whole = Files.readAllBytes(FileLog.segmentFile(template, 0));
-    byte[] torn = Arrays.copyOfRange(whole, (int) validEnd, whole.length - 10); // the last record, torn
-    Files.write(FileLog.segmentFile(template, 0), Arrays.copyOf(whole, whole.length - 10));
-
-    for (int step = 0; step < 100; step++) {
-      Path dir = tmp.resolve("step-" + step);
-      Files.createDirectories(dir);
-      try (Stream<Path> files = Files.list(template)) {
-        for (Path p : files.toList()) {
-          Files.copy(p, dir.resolve(p.getFileName()));
-        }
-      }
-      FaultyFiles files = new FaultyFiles();
-      files.crashAfter(step);
-      try {
-        FileLog.open(dir, SMALL_SEGMENTS, CLOCK, files, w -> {}).close();
-      } catch (IOException e) {
-        assertTrue(files.whenCrashed().isDone(), () -> "recovery failed without a power loss: " + e);
-      }
-
-      byte[] left = Files.readAllBytes(FileLog.segmentFile(dir, 0));
-      int at = step;
-      if (left.length == validEnd) {
-        List<byte[]> aside;
-        try (Stream<Path> list = Files.list(dir)) {
-          aside = list.filter(p -> p.getFileName().toString().contains(".torn-")).map(PowerLossTest::read).toList();
-        }
-        assertTrue(aside.stream().anyMatch(a -> Arrays.equals(a, torn)),
-            () -> "power lost in place of recovery step " + at + ": the torn bytes were cut and not kept aside");
-      } else {
-        assertArrayEquals(Arrays.copyOf(whole, whole.length - 10), left, "recovery step " + at
-            + ": the segment was changed other than by cutting the torn record");
-      }
-      try (FileLog reopened = FileLog.open(dir, w -> {})) {
-        assertEquals(3, reopened.nextOffset(), "records after a power loss in recovery step " + step);
-      }
-      if (!files.whenCrashed().isDone()) {
-        assertTrue(step > 3, "recovery took only " + step + " file operations");
-        return; // every step of the recovery, and the close after it, has lost power once
-      }
-    }
-    fail("recovery and close took more than 100 file operations");
-  }
-
-  private static void appendAndClose(Path dir, long firstSequence, int records) throws IOException {
-    try (FileLog log = FileLog.open(dir, w -> {})) {
-      for (long s = firstSequence; s < firstSequence + records; s++) {
-        log.append(List.of(new FileLog.Entry(key(0), Map.of(), CheckedData.encode(0, s, new byte[40]))), 0);
-      }
-    }
-  }
-
-  private static byte[] read(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
