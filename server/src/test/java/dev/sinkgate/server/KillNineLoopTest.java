@@ -8,10 +8,10 @@ import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.client.SinkException;
 import dev.sinkgate.client.StreamWriter;
 import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.server.log.CheckedData;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,8 +76,6 @@ class KillNineLoopTest {
   private static final Duration EXIT = Duration.ofSeconds(30);
   private static final Duration WRITER_END = Duration.ofSeconds(30);
   private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
-  /** id (8) + sequence (8) + CRC32C (4), then the payload. */
-  private static final int RECORD_HEADER = 20;
   private static final int SIGKILL_EXIT_CODE = 128 + 9;
 
   /** Kept when a test fails, for inspection (the failure names the log directory). */
@@ -236,20 +233,6 @@ class KillNineLoopTest {
     return n;
   }
 
-  /** Record data: writer id, sequence in its stream, CRC32C of both and the payload, then the payload. */
-  static byte[] record(long writerId, long sequence, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(RECORD_HEADER + payload.length);
-    b.putLong(writerId).putLong(sequence).putInt(checksum(writerId, sequence, payload)).put(payload);
-    return b.array();
-  }
-
-  private static int checksum(long writerId, long sequence, byte[] payload) {
-    CRC32C crc = new CRC32C();
-    crc.update(ByteBuffer.allocate(16).putLong(writerId).putLong(sequence).flip());
-    crc.update(payload);
-    return (int) crc.getValue();
-  }
-
   /** What the writers were told is stored, and what the log held at the last check. */
   private static final class Ledger {
     /** Writer id → records acknowledged on its stream (its first N records). */
@@ -276,24 +259,15 @@ class KillNineLoopTest {
         if (r.offset() != i) {
           check.problem("offset " + r.offset() + " at position " + i + " (expected offsets 0..n-1)");
         }
-        byte[] data = r.data();
-        if (data.length < RECORD_HEADER) {
+        CheckedData d = CheckedData.decode(r.data());
+        if (d == null || !acknowledged.containsKey(d.writer())) {
           check.corrupt++;
-          check.problem("offset " + r.offset() + ": " + data.length + " bytes, shorter than a record header");
+          check.problem("offset " + r.offset() + ": " + r.data().length + " bytes that fail their checksum or name"
+              + " an unknown writer (" + d + ")");
           continue;
         }
-        ByteBuffer b = ByteBuffer.wrap(data);
-        long writerId = b.getLong();
-        long sequence = b.getLong();
-        int crc = b.getInt();
-        byte[] payload = new byte[b.remaining()];
-        b.get(payload);
-        if (crc != checksum(writerId, sequence, payload) || !acknowledged.containsKey(writerId)) {
-          check.corrupt++;
-          check.problem("offset " + r.offset() + ": checksum mismatch or unknown writer (writer " + writerId
-              + ", sequence " + sequence + ", " + payload.length + " payload bytes)");
-          continue;
-        }
+        long writerId = d.writer();
+        long sequence = d.sequence();
         long expected = present.getOrDefault(writerId, 0L);
         if (sequence != expected) {
           check.outOfOrder++;
@@ -374,7 +348,7 @@ class KillNineLoopTest {
         for (long seq = 0; !stop; seq++) {
           byte[] payload = new byte[random.nextInt(MAX_PAYLOAD + 1)];
           random.nextBytes(payload);
-          stream.write("default", record(id, seq, payload));
+          stream.write("default", CheckedData.encode(id, seq, payload));
         }
       } catch (StreamWriter.StreamFailedException e) {
         finalAcknowledged = e.acknowledged();

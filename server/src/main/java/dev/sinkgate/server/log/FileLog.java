@@ -232,9 +232,10 @@ public final class FileLog implements AutoCloseable {
       }
       out.force(true);
     }
+    // The copy's name must be durable before the bytes are cut, or a power loss in between loses both.
+    files.syncDirectory(dir);
     channel.truncate(validEnd);
     channel.force(true);
-    files.syncDirectory(dir);
     warnings.accept("file log " + dir + ": cut " + (fileSize - validEnd)
         + " bytes of a torn record at byte " + validEnd + " of " + segment.getFileName()
         + " (kept in " + aside.getFileName() + "); the log ends at offset " + records);
