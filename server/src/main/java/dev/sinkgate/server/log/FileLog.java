@@ -95,6 +95,7 @@ public final class FileLog implements AutoCloseable {
   private final Clock clock;
   private final LogFiles files;
   private final DirectoryLock lock;
+  private final Consumer<String> warnings;
   /** Closed segments, oldest first. */
   private final List<Segment> closedSegments;
   private long activeBase;
@@ -109,7 +110,9 @@ public final class FileLog implements AutoCloseable {
   private volatile long syncs;
 
   private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
-      List<Segment> closedSegments, long activeBase, FileChannel channel, long activeBytes, long nextOffset) {
+      Consumer<String> warnings, List<Segment> closedSegments, long activeBase, FileChannel channel,
+      long activeBytes, long nextOffset) {
+    this.warnings = warnings;
     this.dir = dir;
     this.options = options;
     this.clock = clock;
@@ -139,7 +142,8 @@ public final class FileLog implements AutoCloseable {
    *
    * @param clock tells the time for {@link Options#retentionAge()}
    * @param files the file operations (a test passes a fault-injecting layer)
-   * @param warnings receives one line per recovery action
+   * @param warnings receives one line per recovery action, and later one per failed
+   *     retention delete after a roll (which does not fail the append)
    * @throws CorruptLogException if the last segment is damaged other than at its tail
    */
   public static FileLog open(Path dir, Options options, Clock clock, LogFiles files, Consumer<String> warnings)
@@ -208,8 +212,8 @@ public final class FileLog implements AutoCloseable {
         cutTornTail(files, dir, last.file(), channel, validEnd, fileSize, nextOffset, warnings);
       }
       channel.position(validEnd);
-      return new FileLog(dir, options, clock, files, lock, segments, last.baseOffset(), channel, validEnd,
-          nextOffset);
+      return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), channel,
+          validEnd, nextOffset);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -385,7 +389,12 @@ public final class FileLog implements AutoCloseable {
     activeFile = segmentFile(dir, activeBase);
     activeBytes = LogFormat.SEGMENT_HEADER_BYTES;
     old.close();
-    enforceRetention();
+    try {
+      enforceRetention();
+    } catch (IOException e) {
+      // The roll and the append stand; the next roll or check tries again.
+      warnings.accept("file log " + dir + ": deleting segments past retention failed: " + e);
+    }
   }
 
   /**
@@ -484,18 +493,25 @@ public final class FileLog implements AutoCloseable {
     if (n == 0) {
       return 0;
     }
-    for (int i = 0; i < n; i++) {
-      Path segment = closedSegments.remove(0).file();
-      files.deleteIfExists(segment);
-      // Bytes a recovery or a repair cut from it go with it.
-      try (Stream<Path> aside = Files.list(dir)) {
-        for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
-            .toList()) {
-          files.deleteIfExists(p);
+    int deleted = 0;
+    try {
+      for (; deleted < n; deleted++) {
+        Path segment = closedSegments.get(0).file();
+        files.deleteIfExists(segment);
+        closedSegments.remove(0); // only once the file is gone: a failed delete leaves the log as it is
+        // Bytes a recovery cut from it go with it.
+        try (Stream<Path> aside = Files.list(dir)) {
+          for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
+              .toList()) {
+            files.deleteIfExists(p);
+          }
         }
       }
+    } finally {
+      if (deleted > 0) {
+        files.syncDirectory(dir);
+      }
     }
-    files.syncDirectory(dir);
     return n;
   }
 

@@ -329,4 +329,25 @@ class RetentionTest {
     assertFalse(Files.exists(oldestTorn), "the torn bytes of the deleted segment go with it");
     assertTrue(Files.exists(secondTorn), "a kept segment's torn bytes stay");
   }
+
+  @Test
+  void retentionDeleteFailingDuringARoll_warnsAndTheAppendStands() throws Exception {
+    Path dir = tmp.resolve("log");
+    LogFiles failingDeletes = new ForwardingLogFiles(LogFiles.SYSTEM) {
+      @Override
+      public void deleteIfExists(Path file) throws IOException {
+        throw new IOException("simulated: cannot delete " + file.getFileName());
+      }
+    };
+    FileLog.Options options = new FileLog.Options(SEGMENT_BYTES, 2L * SEGMENT_BYTES, null);
+    try (FileLog log = FileLog.open(dir, options, Clock.systemUTC(), failingDeletes, warnings::add)) {
+      List<FileLog.Entry> written = appendFixed(log, 16); // rolls past two segments: retention is due
+
+      assertEquals(16, log.nextOffset(), "every append stood");
+      assertEquals(0, log.firstOffset(), "nothing could be deleted");
+      assertTrue(warnings.stream().anyMatch(w -> w.contains("deleting segments past retention failed")
+          && w.contains("simulated: cannot delete")), warnings::toString);
+      assertHolds(dir, 0, 16, written);
+    }
+  }
 }
