@@ -202,10 +202,10 @@ public final class FileLog implements AutoCloseable {
     try {
       long fileSize = channel.size();
       if (fileSize > validEnd) {
-        long valid = SegmentScanner.validFrameAfter(channel, validEnd, nextOffset);
+        long valid = SegmentScanner.groupStartAfter(channel, validEnd, nextOffset);
         if (valid >= 0) {
           throw new CorruptLogException(last.file() + ": the record at byte " + validEnd + " (offset " + nextOffset
-              + ") is damaged (bad length or CRC) but a valid record follows it at byte " + valid
+              + ") is damaged (bad length or CRC) but a valid record of a later write follows it at byte " + valid
               + ", so this is corruption inside the log, not a torn tail left by a crash; nothing was changed"
               + repairHint(dir));
         }
@@ -337,7 +337,8 @@ public final class FileLog implements AutoCloseable {
     long first = nextOffset;
     long offset = first;
     for (Entry e : entries) {
-      LogFormat.writeFrame(buf, offset++, timestampMillis, e.key(), e.headers(), e.data());
+      LogFormat.writeFrame(buf, offset, timestampMillis, offset == first, e.key(), e.headers(), e.data());
+      offset++;
     }
     buf.flip();
     try {

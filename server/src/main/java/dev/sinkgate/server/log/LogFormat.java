@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
  * segment  = header frame*
  * header   = "SGLG" u16 version(=1) u16 flags(=0) u64 base_offset          (16 bytes)
  * frame    = u32 body_length  u32 crc32c(body)  body
- * body     = u8 attributes(=0) u64 offset i64 timestamp_ms
+ * body     = u8 attributes u64 offset i64 timestamp_ms
  *            u32 key_length key  u32 header_count (u32 len name u32 len value)*
  *            u32 data_length data
  * </pre>
@@ -62,13 +62,21 @@ public final class LogFormat {
     return base;
   }
 
+  /**
+   * Attribute bit 0: the record is the first of the records written with one write (a
+   * group commit). Recovery uses it to tell the group a crash tore from an earlier group.
+   */
+  static final int ATTR_GROUP_START = 1;
+  /** The attribute bits this version knows; a frame with any other bit set is corrupt. */
+  static final int KNOWN_ATTRIBUTES = ATTR_GROUP_START;
+
   /** The number of bytes {@link #writeFrame} appends for this record. */
   static int frameSize(String key, Map<String, String> headers, byte[] data) {
     return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length);
   }
 
   /** Appends one framed record to {@code out}, which must have room for {@link #frameSize}. */
-  static void writeFrame(ByteBuffer out, long offset, long timestampMillis,
+  static void writeFrame(ByteBuffer out, long offset, long timestampMillis, boolean groupStart,
       String key, Map<String, String> headers, byte[] data) {
     byte[] keyBytes = utf8(key);
     byte[][] headerBytes = encodedHeaders(headers);
@@ -76,7 +84,7 @@ public final class LogFormat {
     int frameStart = out.position();
     out.putInt(bodyLength).putInt(0); // crc patched below
     int bodyStart = out.position();
-    out.put((byte) 0).putLong(offset).putLong(timestampMillis);
+    out.put((byte) (groupStart ? ATTR_GROUP_START : 0)).putLong(offset).putLong(timestampMillis);
     out.putInt(keyBytes.length).put(keyBytes);
     out.putInt(headerBytes.length / 2);
     for (byte[] part : headerBytes) {
@@ -123,7 +131,11 @@ public final class LogFormat {
     b.getInt(); // crc, checked by checkFrame
     int end = b.position() + bodyLength;
     try {
-      b.get(); // attributes
+      int attributes = b.get() & 0xff;
+      if ((attributes & ~KNOWN_ATTRIBUTES) != 0) {
+        throw new CorruptLogException(where + ": attributes 0x" + Integer.toHexString(attributes)
+            + " (this sinkgate knows 0x" + Integer.toHexString(KNOWN_ATTRIBUTES) + ")");
+      }
       long offset = b.getLong();
       long timestamp = b.getLong();
       String key = new String(bytes(b, end), StandardCharsets.UTF_8);

@@ -128,11 +128,12 @@ public final class LogVerifier {
           // record after it, is a torn tail; anything else is corruption.
           long valid;
           try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
-            valid = last ? SegmentScanner.validFrameAfter(ch, end, nextOffset) : -1;
+            valid = last ? SegmentScanner.groupStartAfter(ch, end, nextOffset) : -1;
           }
           if (valid >= 0) {
             return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end
-                + " fails its CRC check (or has an impossible length) and a valid record follows at byte " + valid);
+                + " fails its CRC check (or has an impossible length) and a valid record of a later write follows"
+                + " at byte " + valid);
           }
           if (!last) {
             return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end + " is damaged or"

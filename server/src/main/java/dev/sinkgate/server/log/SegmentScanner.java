@@ -98,14 +98,19 @@ final class SegmentScanner implements Closeable {
   }
 
   /**
-   * Where the first whole, valid frame after {@code badAt} starts, or -1 if there is none:
-   * tells a torn tail (nothing valid follows the bad bytes, as a crash leaves a log) from
-   * corruption inside the log (valid records follow). Candidates are found by their
-   * attributes byte and an offset no lower than {@code expectedOffset}, the offset the bad
-   * frame should have had, then confirmed by their CRC, so a stale frame from an older,
-   * reused block does not count. Reads only what lies after {@code badAt}.
+   * Where the first whole, valid frame after {@code badAt} that starts a write group begins,
+   * or -1 if there is none: tells a torn tail from corruption inside the log.
+   *
+   * <p>A crash can only damage the last group, the one being written (and, with
+   * {@code fsync: always}, the only one not yet synced): it may end early, or, since a disk
+   * may persist the pages of an unsynced write out of order, have holes with valid records
+   * of the same group after them. A valid record that starts a later group after the damage
+   * proves the damage lies in an earlier, complete group: corruption. Candidates are found
+   * by their attributes byte and an offset no lower than {@code expectedOffset}, the offset
+   * the bad frame should have had, then confirmed by their CRC, so a stale frame from an
+   * older, reused block does not count. Reads only what lies after {@code badAt}.
    */
-  static long validFrameAfter(FileChannel ch, long badAt, long expectedOffset) throws IOException {
+  static long groupStartAfter(FileChannel ch, long badAt, long expectedOffset) throws IOException {
     long size = ch.size();
     int window = 1 << 20;
     ByteBuffer buf = ByteBuffer.allocate((int) Math.min(window + LogFormat.FRAME_PROBE_BYTES, Math.max(0, size - badAt)));
@@ -118,7 +123,8 @@ final class SegmentScanner implements Closeable {
         long at = base + i;
         int length = buf.getInt(i);
         if (length < LogFormat.MIN_BODY_BYTES || length > LogFormat.MAX_BODY_BYTES
-            || at + LogFormat.FRAME_HEADER_BYTES + length > size || buf.get(i + LogFormat.FRAME_HEADER_BYTES) != 0) {
+            || at + LogFormat.FRAME_HEADER_BYTES + length > size
+            || buf.get(i + LogFormat.FRAME_HEADER_BYTES) != LogFormat.ATTR_GROUP_START) {
           continue;
         }
         long offset = buf.getLong(i + LogFormat.FRAME_HEADER_BYTES + 1);

@@ -27,6 +27,8 @@ import java.util.random.RandomGenerator;
  * taken to be durable as it is. Given a random source, a crash also keeps a random prefix
  * of each file's unsynced appended bytes and then a random run of zero bytes within the
  * size the file had reached (its size grew but its data did not land), as real disks do.
+ * With {@link #persistPagesOutOfOrder()} it keeps instead a random subset of the unsynced
+ * 512-byte sectors, the others zero-filled, as a disk that writes back in any order may.
  * After the crash every channel this layer handed out fails, and so does every operation.
  *
  * <p>Nothing is forced to the real disk: durability is this model's, which keeps tests fast.
@@ -57,6 +59,7 @@ public final class FaultyFiles implements LogFiles {
   private long failForcesFrom = Long.MAX_VALUE;
   private long failForcesTo = Long.MAX_VALUE;
   private long bytesRead;
+  private boolean pagesOutOfOrder;
 
   /** A layer whose crash keeps exactly the durable state. */
   public FaultyFiles() {
@@ -94,6 +97,18 @@ public final class FaultyFiles implements LogFiles {
     }
   }
 
+  /**
+   * Makes a crash keep a random subset of each file's unsynced pages (the others read as
+   * zeros) instead of a prefix: holes with valid data after them. Needs a random source.
+   */
+  public synchronized FaultyFiles persistPagesOutOfOrder() {
+    if (tornTails == null) {
+      throw new IllegalStateException("out-of-order pages need the random source of FaultyFiles(RandomGenerator)");
+    }
+    pagesOutOfOrder = true;
+    return this;
+  }
+
   /** What a crash leaves of a file that was {@code now} and durably {@code durable}. */
   private byte[] survivor(byte[] durable, byte[] now) {
     if (tornTails == null || now == null || now.length <= durable.length
@@ -101,6 +116,16 @@ public final class FaultyFiles implements LogFiles {
       return durable;
     }
     int unsynced = now.length - durable.length;
+    if (pagesOutOfOrder) {
+      byte[] out = Arrays.copyOf(now, durable.length + tornTails.nextInt(unsynced + 1));
+      int page = 512; // a sector: small enough that one group spans several
+      for (int start = durable.length / page * page; start < out.length; start += page) {
+        if (tornTails.nextBoolean()) {
+          Arrays.fill(out, Math.max(start, durable.length), Math.min(start + page, out.length), (byte) 0);
+        }
+      }
+      return out;
+    }
     int kept = tornTails.nextInt(unsynced + 1);
     int zeros = tornTails.nextBoolean() ? 0 : tornTails.nextInt(unsynced - kept + 1);
     byte[] out = Arrays.copyOf(now, durable.length + kept + zeros);
