@@ -18,7 +18,7 @@ public enum ExitCode {
   INPUT(3, "the input (FILE or stdin) could not be read"),
   INVALID_ARGUMENT(4, "INVALID_ARGUMENT: the gateway refused the record (bad sink name, record too large)"),
   NOT_FOUND(5, "NOT_FOUND: no such sink (route), or no such health service"),
-  RESOURCE_EXHAUSTED(6, "RESOURCE_EXHAUSTED: the gateway's queues are full (a single write retried first)"),
+  RESOURCE_EXHAUSTED(6, "RESOURCE_EXHAUSTED: the gateway's queues or a route's disk are full (a single write retried first)"),
   UNAVAILABLE(7, "UNAVAILABLE: the target cannot be reached or is draining (a single write retried first)"),
   DEADLINE_EXCEEDED(8, "DEADLINE_EXCEEDED: no answer within --deadline (the record may or may not be stored)"),
   NOT_SERVING(9, "health: the service answered NOT_SERVING");
