@@ -39,6 +39,37 @@ class StreamFailureAndDrainTest {
   }
 
   /**
+   * The client cancels a stream while record 0 is in the sink and records 1 and 2 are
+   * queued behind it. Nobody is left to acknowledge them to, and the client will resend
+   * from its last ack: the sink must drop the queued records rather than store them.
+   */
+  @Test
+  void cancelledStream_queuedRecordsAreNotStored() throws Exception {
+    BlockingDataSink blocking = new BlockingDataSink();
+    CountingRecordSink sink = new CountingRecordSink(
+        new DataSinkRecordSink("slow", blocking, Durability.DURABILITY_MEMORY, 16, 1 << 20));
+    try (TestGateway gw = new TestGateway(List.of(new Route("slow", sink, 1 << 20)))) {
+      AckRecorder acks = new AckRecorder();
+      StreamObserver<WriteRequest> req = gw.async(Transport.LOOPBACK).writeStream(acks);
+      req.onNext(rec("slow", "r0"));
+      blocking.awaitEntered();
+      req.onNext(rec("slow", "r1"));
+      req.onNext(rec("slow", "r2"));
+      Poll.until(Duration.ofSeconds(10), () -> sink.appends.get() == 3, () -> "r1 and r2 queued in the sink");
+
+      req.onError(new RuntimeException("the client gives up")); // cancels the call
+      Poll.until(Duration.ofSeconds(10), () -> gw.gateway.callsInFlight() == 0, () -> "the server saw the cancel");
+      blocking.release();
+
+      // Something written after the cancel proves the sink got past the dropped records.
+      assertEquals(5, gw.blocking(Transport.LOOPBACK).write(rec("slow", "after")).getWritten());
+      assertEquals(List.of("r0", "after"), blocking.stored(), "only the record already being written, then 'after'");
+    } finally {
+      blocking.release();
+    }
+  }
+
+  /**
    * Drain starts while record 0 is in the sink; record 1 arrives and is dropped
    * ("the client resends it"); the client half-closes; record 0 completes. The stream
    * must not end with OK, since record 1 was never accepted.

@@ -35,8 +35,10 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
 
   @Override
   public void write(WriteRequest request, StreamObserver<WriteResponse> responses) {
-    // A cancelled caller simply gets no answer; without a handler, answering would throw.
-    ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(() -> {});
+    // A cancelled caller gets no answer (without a handler, answering would throw), and its
+    // record is not written if the sink has not started on it.
+    StreamFence fence = new StreamFence();
+    ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(fence::cancel);
     Route route;
     try {
       route = router.resolve(request.getSink(), request.getData().size());
@@ -44,7 +46,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
       responses.onError(Statuses.toException(e, "", request.getSink()));
       return;
     }
-    route.sink().append(toRecord(request, null, -1)).whenComplete((accepted, error) -> {
+    route.sink().append(toRecord(request, fence, 0)).whenComplete((accepted, error) -> {
       if (error != null) {
         responses.onError(Statuses.toException(error, "", route.name()));
         return;

@@ -241,6 +241,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void onCancel() {
+    fence.cancel(); // nobody is left to acknowledge to: sinks drop what they have not stored
     synchronized (this) {
       ended = true;
     }
@@ -249,6 +250,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
 
   @Override
   public void onError(Throwable t) {
+    fence.cancel();
     synchronized (this) {
       ended = true;
     }

@@ -263,7 +263,7 @@ public final class FileLogSink implements RecordSink {
     List<Pending> live = new ArrayList<>(group.size());
     for (Pending p : group) {
       if (StreamFence.closed(p.record())) {
-        fail(p, StreamFence.refusedBehind(name));
+        fail(p, StreamFence.refusal(p.record(), name));
       } else if (p.record().expired()) {
         fail(p, new RecordRejectedException(RecordRejectedException.Reason.DEADLINE,
             "route '" + name + "': the deadline passed while the record was queued; it was not written"));

@@ -92,7 +92,7 @@ public final class DataSinkRecordSink implements RecordSink {
 
   private Accepted writeNow(Record record) {
     if (StreamFence.closed(record)) {
-      throw StreamFence.refusedBehind(name);
+      throw StreamFence.refusal(record, name);
     }
     if (record.expired()) {
       throw new RecordRejectedException(RecordRejectedException.Reason.DEADLINE,

@@ -3,8 +3,9 @@ package dev.sinkgate.server.sink;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Shared by the records of one WriteStream, so that a sink never stores a record after an
- * earlier record of the same stream was refused.
+ * Shared by the records of one call, so that a sink never stores a record after an
+ * earlier record of the same stream was refused, nor one whose call was cancelled before
+ * the sink got to it.
  *
  * <p>A stream hands records to its sink before it knows whether the earlier ones were
  * stored. When record N is refused (a full queue or disk, a passed deadline), the stream
@@ -13,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * before N are unaffected. The sink trips the fence when it refuses a record and checks
  * it, on the thread that writes, before it stores one, so this holds however the hand-over
  * and the refusal interleave.
+ *
+ * <p>A cancelled call (the client went away, or its deadline passed and it gave up) has
+ * nobody to acknowledge to: its records not yet stored are dropped rather than stored
+ * behind the client's back. A unary call is a stream of one record for this purpose.
  */
 public final class StreamFence {
   /** The lowest index of a refused record of the stream; Long.MAX_VALUE while none was. */
@@ -23,7 +28,12 @@ public final class StreamFence {
     refusedFrom.accumulateAndGet(index, Math::min);
   }
 
-  /** True once any record of the stream was refused. */
+  /** The call was cancelled: every record of it not yet stored is refused. */
+  public void cancel() {
+    refusedFrom.set(Long.MIN_VALUE);
+  }
+
+  /** True once any record of the stream was refused, or the call was cancelled. */
   public boolean tripped() {
     return refusedFrom.get() != Long.MAX_VALUE;
   }
@@ -40,8 +50,13 @@ public final class StreamFence {
     }
   }
 
-  /** The refusal for a record behind a refused one of its stream. */
-  public static RecordRejectedException refusedBehind(String route) {
+  /** The refusal for a record that {@link #closed} turned away. */
+  public static RecordRejectedException refusal(Record record, String route) {
+    if (record.fence() != null && record.fence().refusedFrom.get() == Long.MIN_VALUE) {
+      return new RecordRejectedException(RecordRejectedException.Reason.DEADLINE, "route '" + route
+          + "': the call was cancelled (the client gave up or its deadline passed) before the record was"
+          + " written; it was not written");
+    }
     return new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE, "route '" + route
         + "': an earlier record of this stream was refused, so this one was not written (resend from the refused one)",
         java.time.Duration.ofSeconds(1));
