@@ -353,8 +353,10 @@ public final class FileLog implements AutoCloseable {
         // A partial frame may remain in the middle of the log: appending after it would
         // bury it, so the log takes no more records until it is reopened (and recovered).
         broken = "a failed write could not be cut back (" + suppressed + ")";
-        e.addSuppressed(suppressed);
-        throw e;
+        IOException stuck = new IOException("file log " + dir + ": a write failed (" + e.getMessage() + ") and "
+            + broken, e);
+        stuck.addSuppressed(suppressed);
+        throw stuck;
       }
       throw LogFullException.isFull(e) ? new LogFullException(dir, e) : e;
     }
