@@ -114,6 +114,9 @@ class StatusCodesTest {
       Poll.until(Duration.ofSeconds(10),
           () -> health.check(HealthCheckRequest.newBuilder().build()).getStatus() == ServingStatus.NOT_SERVING,
           () -> "health NOT_SERVING once draining");
+      // Health goes NOT_SERVING first, then the gate closes: a call in between is still
+      // taken (and drained). Wait for the gate, with calls that cannot store anything.
+      gw.awaitNewCallsRefused(t);
 
       StatusRuntimeException e = writeFails(gw.blocking(t), record("slow", "late"));
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());

@@ -87,15 +87,7 @@ class StreamFailureAndDrainTest {
       blocking.awaitEntered();
 
       CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> gw.gateway.drain(Duration.ofSeconds(20)));
-      SinkGrpc.SinkBlockingStub probe = gw.blocking(Transport.IN_PROCESS);
-      Poll.until(Duration.ofSeconds(10), () -> {
-        try {
-          probe.write(rec("nosuch", "x"));
-          return false;
-        } catch (StatusRuntimeException e) {
-          return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
-        }
-      }, () -> "gateway draining");
+      gw.awaitNewCallsRefused(Transport.IN_PROCESS);
       // Open streams are told to drain before new calls are refused, so from here on the
       // handler drops what arrives.
 

@@ -60,6 +60,24 @@ final class TestGateway implements AutoCloseable {
     return SinkGrpc.newStub(channel(t));
   }
 
+  /**
+   * Waits until the draining gateway refuses new calls (its gate closes after health goes
+   * NOT_SERVING), probing with writes to a route that does not exist, so nothing is stored.
+   */
+  void awaitNewCallsRefused(Transport t) throws InterruptedException {
+    SinkGrpc.SinkBlockingStub probe = blocking(t);
+    dev.sinkgate.proto.v1.WriteRequest nowhere = dev.sinkgate.proto.v1.WriteRequest.newBuilder()
+        .setSink("nosuch").setData(com.google.protobuf.ByteString.copyFromUtf8("x")).build();
+    Poll.until(Duration.ofSeconds(10), () -> {
+      try {
+        probe.write(nowhere);
+        return false;
+      } catch (io.grpc.StatusRuntimeException refused) {
+        return refused.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+      }
+    }, () -> "new calls refused once draining");
+  }
+
   int port() {
     return gateway.boundAddresses().get(0).getPort();
   }
