@@ -15,7 +15,6 @@ import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
 import dev.sinkgate.server.sink.Record;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
