@@ -69,17 +69,18 @@ class LogCatFollowTest {
   }
 
   /**
-   * A follower started from an offset in a middle segment, beside a log that rolls and
-   * deletes old segments (retention) while it reads, including the segment it is on.
+   * A follower started from an offset in a middle segment, beside a log that rolls while
+   * it reads. (A follower whose segment retention deletes is {@code LogTailTest}'s, where
+   * the interleaving is fixed; here a slow follower could legitimately miss records.)
    */
   @Test
-  void logCatFollow_acrossRollsAndRetentionDeletes_printsEveryRecordFromItsOffsetOnceInOrder() throws Exception {
+  void logCatFollow_acrossRolls_printsEveryRecordFromItsOffsetOnceInOrder() throws Exception {
     Path dir = tmp.resolve("log");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CountDownLatch stop = new CountDownLatch(1);
     AtomicReference<Throwable> failed = new AtomicReference<>();
     String pad = "-" + "p".repeat(300);
-    FileLog.Options options = FileLog.Options.DEFAULT.withSegmentBytes(4096).withRetention(3 * 4096, null);
+    FileLog.Options options = FileLog.Options.DEFAULT.withSegmentBytes(4096);
     List<String> expected = new ArrayList<>();
     try (FileLog log = FileLog.open(dir, options, java.time.Clock.systemUTC(),
         dev.sinkgate.server.log.LogFiles.SYSTEM, w -> {})) {
@@ -101,12 +102,12 @@ class LogCatFollowTest {
       follower.start();
       try {
         Poll.until(TIMEOUT, () -> lines(out).size() >= expected.size(), () -> "records from offset 20, got " + lines(out));
-        long firstBefore = log.firstOffset();
+        int segmentsBefore = log.segmentCount();
         for (int i = 30; i < 90; i++) {
           append(log, "r" + i + pad);
           expected.add("r" + i + pad);
         }
-        assertEquals(true, log.firstOffset() > firstBefore, "retention must have deleted segments meanwhile");
+        assertEquals(true, log.segmentCount() > segmentsBefore + 2, "the log must have rolled meanwhile");
         Poll.until(TIMEOUT, () -> lines(out).size() >= expected.size(), () -> "all appended records, got " + lines(out).size());
       } finally {
         stop.countDown();

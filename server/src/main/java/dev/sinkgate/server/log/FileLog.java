@@ -47,6 +47,13 @@ import java.util.stream.Stream;
  * directory, so a second gateway pointed at the same path fails to start.
  */
 public final class FileLog implements AutoCloseable {
+  /**
+   * Written by a clean {@link #close()} after the last sync, deleted (durably) by the next
+   * open: while it exists no write can have been torn, so recovery treats any damage in
+   * the last segment as corruption rather than cutting it as a torn tail.
+   */
+  public static final String CLEAN_FILE = ".clean";
+
   /** A segment file name: its base offset in 20 digits. */
   static final String SEGMENT_NAME = "\\d{20}\\.log";
 
@@ -198,6 +205,7 @@ public final class FileLog implements AutoCloseable {
       validEnd = scanner.validEnd();
     }
     long nextOffset = last.baseOffset() + count;
+    boolean clean = Files.exists(dir.resolve(CLEAN_FILE));
     FileChannel channel = files.open(last.file(), StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       long fileSize = channel.size();
@@ -209,7 +217,17 @@ public final class FileLog implements AutoCloseable {
               + ", so this is corruption inside the log, not a torn tail left by a crash; nothing was changed"
               + repairHint(dir));
         }
+        if (clean) {
+          throw new CorruptLogException(last.file() + ": the record at byte " + validEnd + " (offset " + nextOffset
+              + ") is damaged (bad length or CRC), but the log was closed cleanly (" + CLEAN_FILE + "), so no crash"
+              + " can have torn it: this is corruption, not a torn tail; nothing was changed" + repairHint(dir));
+        }
         cutTornTail(files, dir, last.file(), channel, validEnd, fileSize, nextOffset, warnings);
+      }
+      if (clean) {
+        // Gone, durably, before the first append: a crash from here on leaves no marker.
+        files.deleteIfExists(dir.resolve(CLEAN_FILE));
+        files.syncDirectory(dir);
       }
       channel.position(validEnd);
       return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), channel,
@@ -235,6 +253,9 @@ public final class FileLog implements AutoCloseable {
         copied += channel.transferTo(validEnd + copied, fileSize - validEnd - copied, out);
       }
       out.force(true);
+    } catch (IOException e) {
+      files.deleteIfExists(aside); // a partial copy (a full disk, say) must not pile up with each retry
+      throw e;
     }
     // The copy's name must be durable before the bytes are cut, or a power loss in between loses both.
     files.syncDirectory(dir);
@@ -371,18 +392,32 @@ public final class FileLog implements AutoCloseable {
    */
   private void roll() throws IOException {
     sync();
+    Path created = segmentFile(dir, nextOffset);
     try {
       createSegment(files, dir, nextOffset);
     } catch (IOException e) {
+      if (Files.exists(created)) {
+        // Renamed into place, but the directory sync failed: the new segment may or may not
+        // survive, and appending to the old one would put offsets in the wrong file on a
+        // restart that finds it. A failed directory fsync is as final as a file's.
+        broken = "the new segment " + created.getFileName() + " was created but syncing the directory failed ("
+            + e + ")";
+        SyncFailedException failed = new SyncFailedException("file log " + dir + ": " + broken);
+        failed.initCause(e);
+        throw failed;
+      }
       throw LogFullException.isFull(e) ? new LogFullException(dir, e) : e;
     }
-    FileChannel next;
+    FileChannel next = null;
     try {
-      next = files.open(segmentFile(dir, nextOffset), StandardOpenOption.READ, StandardOpenOption.WRITE);
+      next = files.open(created, StandardOpenOption.READ, StandardOpenOption.WRITE);
       next.position(LogFormat.SEGMENT_HEADER_BYTES);
     } catch (IOException e) {
       // The new segment exists, so appending to the old one would put offsets in the wrong file.
-      broken = "the new segment " + segmentFile(dir, nextOffset) + " could not be opened (" + e + ")";
+      broken = "the new segment " + created.getFileName() + " could not be opened (" + e + ")";
+      if (next != null) {
+        next.close();
+      }
       throw e;
     }
     FileChannel old = channel;
@@ -530,8 +565,27 @@ public final class FileLog implements AutoCloseable {
     try (lock; active) {
       if (broken == null) {
         active.force(false);
+        try {
+          markClean();
+        } catch (IOException e) {
+          // Still a clean close; the next open just cannot tell damage from a torn tail.
+          warnings.accept("file log " + dir + ": could not mark the clean close: " + e);
+        }
       }
     }
+  }
+
+  private void markClean() throws IOException {
+    try (FileChannel marker = files.open(dir.resolve(CLEAN_FILE), StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ByteBuffer text = ByteBuffer.wrap(("closed cleanly at offset " + nextOffset + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      while (text.hasRemaining()) {
+        marker.write(text);
+      }
+      marker.force(true);
+    }
+    files.syncDirectory(dir);
   }
 
   @Override

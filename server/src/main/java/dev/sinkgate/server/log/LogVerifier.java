@@ -139,6 +139,11 @@ public final class LogVerifier {
             return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end + " is damaged or"
                 + " incomplete, but this is not the last segment, so no crash can have torn it");
           }
+          if (Files.exists(dir.resolve(FileLog.CLEAN_FILE))) {
+            return corrupt(segment, end, nextOffset, segment + ": the record at byte " + end + " is damaged or"
+                + " incomplete, but the log was closed cleanly (" + FileLog.CLEAN_FILE + "), so no crash can have"
+                + " torn it");
+          }
           return new Finding(Problem.TORN, segment, end, nextOffset, segment + ": the log ends inside the"
               + " record at byte " + end + " (offset " + nextOffset + "; " + (size - end) + " bytes of it"
               + " present): a torn tail, as a crash leaves; the " + records + " records before it are intact."

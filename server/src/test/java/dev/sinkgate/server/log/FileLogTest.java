@@ -3,6 +3,7 @@ package dev.sinkgate.server.log;
 import static dev.sinkgate.server.log.TestRecords.assertRecord;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,8 @@ class FileLogTest {
         sizes[i] = Files.size(segment(dir));
       }
     }
+    // As a crash leaves it (no clean-close marker), so damage at the tail reads as a torn write.
+    Files.delete(dir.resolve(FileLog.CLEAN_FILE));
     return sizes;
   }
 
@@ -237,5 +240,36 @@ class FileLogTest {
       return i;
     }
     return -1;
+  }
+
+  /**
+   * After a clean close no write can have been torn, so damage at the end of the last
+   * segment is corruption: refused, not cut. The marker is gone once the log is open, so
+   * a crash after that is recovered as usual.
+   */
+  @Test
+  void open_afterACleanClose_refusesDamageAtTheTail_andRemovesTheMarkerOnOpen() throws Exception {
+    Path dir = tmp.resolve("log");
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      log.append(List.of(entry("", Map.of(), "one"), entry("", Map.of(), "two")), T0);
+    }
+    Path marker = dir.resolve(FileLog.CLEAN_FILE);
+    assertTrue(Files.exists(marker), "a clean close leaves the marker");
+    byte[] bytes = Files.readAllBytes(segment(dir));
+    bytes[bytes.length - 1] ^= 0x01; // in the last record's data
+    Files.write(segment(dir), bytes);
+
+    CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptLogException.class,
+        () -> FileLog.open(dir, warnings::add));
+
+    assertTrue(e.getMessage().contains("closed cleanly"), e.getMessage());
+    assertTrue(e.getMessage().contains("sinkgate log repair " + dir), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(segment(dir)), "nothing was changed");
+
+    Files.delete(marker); // as if the gateway had crashed instead
+    try (FileLog log = FileLog.open(dir, warnings::add)) {
+      assertEquals(1, log.nextOffset(), "without the marker the damaged last record is a torn tail");
+      assertFalse(Files.exists(marker), "an open log has no marker");
+    }
   }
 }

@@ -44,6 +44,8 @@ class GroupHoleRecoveryTest {
       log.append(all.subList(0, FIRST_GROUP), T);
       log.append(all.subList(FIRST_GROUP, all.size()), T + 1);
     }
+    // As a crash leaves it (no clean-close marker), so damage at the tail reads as a torn write.
+    Files.delete(dir.resolve(FileLog.CLEAN_FILE));
     return all;
   }
 

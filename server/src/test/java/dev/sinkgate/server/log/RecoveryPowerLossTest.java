@@ -87,5 +87,7 @@ class RecoveryPowerLossTest {
         log.append(List.of(new FileLog.Entry("", Map.of(), CheckedData.encode(0, s, new byte[40]))), 0);
       }
     }
+    // As a crash leaves it (no clean-close marker), so damage at the tail reads as a torn write.
+    Files.delete(dir.resolve(FileLog.CLEAN_FILE));
   }
 }

@@ -113,6 +113,8 @@ class TornTailTest {
       }
       assertEquals(2, log.segmentCount(), "test bug: the records should fill two segments");
     }
+    // As a crash leaves it (no clean-close marker), so damage at the tail reads as a torn write.
+    Files.delete(dir.resolve(FileLog.CLEAN_FILE));
     Map<String, byte[]> files = snapshot(dir);
     List<Path> segments = LogReader.segments(dir);
     Path last = segments.get(segments.size() - 1);
@@ -211,6 +213,7 @@ class TornTailTest {
       assertEquals(offset, log.append(List.of(p.entries().get((int) offset)), T0 + offset));
     }
     assertArrayEquals(segment, Files.readAllBytes(dir.resolve(p.lastSegment())), "test bug: rewritten as before");
+    Files.delete(dir.resolve(FileLog.CLEAN_FILE)); // the second tear, too, is a crash's
     try (FileChannel ch = FileChannel.open(dir.resolve(p.lastSegment()), StandardOpenOption.WRITE)) {
       ch.truncate(lastStart + 20);
     }
