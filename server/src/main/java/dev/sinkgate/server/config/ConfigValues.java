@@ -46,14 +46,18 @@ public final class ConfigValues {
       throw new IllegalArgumentException("'" + text
           + "' is not a duration (expected: a number with a unit, like 500ms, 20s, 5m, 1h, 7d)");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    try {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is too long a duration");
+    }
   }
 
   /** {@code 127.0.0.1:50051}, {@code localhost:0}, {@code [::1]:50051}, {@code 0.0.0.0:50051}. */

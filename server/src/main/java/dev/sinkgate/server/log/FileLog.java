@@ -484,7 +484,14 @@ public final class FileLog implements AutoCloseable {
   public int enforceRetention() throws IOException {
     checkWritable();
     long total = sizeBytes();
-    Instant cutoff = options.retentionAge() == null ? null : clock.instant().minus(options.retentionAge());
+    Instant cutoff = null;
+    if (options.retentionAge() != null) {
+      try {
+        cutoff = clock.instant().minus(options.retentionAge());
+      } catch (java.time.DateTimeException | ArithmeticException e) {
+        cutoff = Instant.MIN; // older than time can say: nothing is that old
+      }
+    }
     int delete = 0;
     for (Segment s : closedSegments) {
       boolean tooBig = options.retentionBytes() > 0 && total > options.retentionBytes();

@@ -202,12 +202,17 @@ public final class FileLogSink implements RecordSink {
           }
         }
       }
-      if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
-        syncUnsynced();
-      }
-      if (ticker.getAsLong() - retentionDueNanos >= 0) {
-        retentionDueNanos = ticker.getAsLong() + RETENTION_CHECK_NANOS;
-        enforceRetention();
+      try {
+        if (unsynced && ticker.getAsLong() - syncDueNanos >= 0) {
+          syncUnsynced();
+        }
+        if (ticker.getAsLong() - retentionDueNanos >= 0) {
+          retentionDueNanos = ticker.getAsLong() + RETENTION_CHECK_NANOS;
+          enforceRetention();
+        }
+      } catch (RuntimeException e) {
+        // A bug must not kill the writer: the route fails visibly instead (UNAVAILABLE, NOT_SERVING).
+        markFailed(new IOException("unexpected " + e, e));
       }
       if (!probes.isEmpty()) {
         // After the acks of what was committed before them.
@@ -270,7 +275,7 @@ public final class FileLogSink implements RecordSink {
     }
     try {
       log.enforceRetention();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       System.err.println("sinkgate: route '" + name + "': deleting segments past retention in "
           + log.directory() + " failed: " + e);
     }

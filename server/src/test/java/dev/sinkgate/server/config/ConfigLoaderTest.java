@@ -323,6 +323,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_durationTooLongForAnyClock_failsAtTheValue() {
+    String huge = routeM("type: file, path: ./m, retention_age: 200000000000000d");
+
+    assertContains("sinks.m.retention_age: '200000000000000d' is too long a duration", failure(huge).getMessage());
+  }
+
+  @Test
   void parse_retentionBytesZero_keepsEverything() throws Exception {
     GatewayConfig config = ConfigLoader.parse("test.yaml", routeM("type: file, path: ./m, retention_bytes: 0"));
 

@@ -350,4 +350,17 @@ class RetentionTest {
       assertHolds(dir, 0, 16, written);
     }
   }
+
+  @Test
+  void retentionAge_longerThanTimeCanSubtract_keepsEverythingInsteadOfFailing() throws Exception {
+    Path dir = tmp.resolve("log");
+    FileLog.Options options = new FileLog.Options(SEGMENT_BYTES, 0, Duration.ofDays(1_000_000_000_000L));
+    try (FileLog log = open(dir, options, Clock.systemUTC())) {
+      appendFixed(log, 12);
+      int segments = log.segmentCount();
+
+      assertEquals(0, log.enforceRetention());
+      assertEquals(segments, log.segmentCount());
+    }
+  }
 }
