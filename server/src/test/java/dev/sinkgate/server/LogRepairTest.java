@@ -130,6 +130,31 @@ class LogRepairTest {
   }
 
   @Test
+  void repair_damagedHeaderOfTheOldestSegmentAfterATrim_keepsTheOffsetsItsNameGives() throws Exception {
+    Path dir = tmp.resolve("log");
+    writeLog(dir, 100);
+    long base;
+    try (FileLog log = FileLog.open(dir, SMALL_SEGMENTS, Clock.systemUTC(), dev.sinkgate.server.log.LogFiles.SYSTEM,
+        w -> {})) {
+      log.trimBefore(50);
+      base = log.firstOffset();
+    }
+    assertTrue(base > 0, "the trim must have moved the log's start");
+    Path oldest = segments(dir).get(0);
+    byte[] bytes = Files.readAllBytes(oldest);
+    bytes[0] ^= 0x01; // the magic
+    Files.write(oldest, bytes);
+
+    MainRun run = MainRun.of("log", "repair", dir.toString());
+
+    assertEquals(0, run.exitCode(), run.err());
+    assertContains("now ends at offset " + base, run.out());
+    try (FileLog log = FileLog.open(dir, w -> {})) {
+      assertEquals(base, log.nextOffset(), "offsets below the damage are never given out again");
+    }
+  }
+
+  @Test
   void repair_gatewayRefusedToOpen_afterRepairItOpens() throws Exception {
     Path dir = tmp.resolve("log");
     writeLog(dir, 12); // one segment

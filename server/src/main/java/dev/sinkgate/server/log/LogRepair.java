@@ -71,27 +71,35 @@ public final class LogRepair {
       }
       Files.createDirectory(aside);
       LogFiles files = LogFiles.SYSTEM;
+      files.syncDirectory(dir); // the aside directory's name
+      // Newest first, each move made durable before the next change: a crash midway leaves
+      // the log contiguous (a shorter tail of segments), never with a gap.
+      java.util.Collections.reverse(later);
+      for (Path s : later) {
+        Files.move(s, aside.resolve(s.getFileName()));
+        files.syncDirectory(aside);
+        files.syncDirectory(dir);
+      }
       boolean wholeSegment = f.position() < LogFormat.SEGMENT_HEADER_BYTES;
       if (wholeSegment) {
         // The header itself is bad: the whole segment goes aside.
         Files.move(f.segment(), aside.resolve(f.segment().getFileName()));
+        files.syncDirectory(aside);
       } else {
         Path tail = aside.resolve(f.segment().getFileName() + ".from-" + f.position());
-        try (FileChannel in = FileChannel.open(f.segment(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileChannel out = FileChannel.open(tail, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          long size = in.size();
-          for (long done = 0; done < size - f.position(); ) {
-            done += in.transferTo(f.position() + done, size - f.position() - done, out);
+        try (FileChannel in = FileChannel.open(f.segment(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          try (FileChannel out = FileChannel.open(tail, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            for (long done = 0; done < size - f.position(); ) {
+              done += in.transferTo(f.position() + done, size - f.position() - done, out);
+            }
+            out.force(true);
           }
-          out.force(true);
+          files.syncDirectory(aside); // the copy's name is durable before the bytes are cut
           in.truncate(f.position());
           in.force(true);
         }
       }
-      for (Path s : later) {
-        Files.move(s, aside.resolve(s.getFileName()));
-      }
-      files.syncDirectory(aside);
       if (LogReader.segmentsOrEmpty(dir).isEmpty()) {
         // Keep the offsets: the log continues where the good records end, not at 0.
         FileLog.createSegment(files, dir, f.offset());

@@ -79,10 +79,17 @@ public final class LogVerifier {
       Finding finding = null;
       for (int i = 0; i < files.size(); i++) {
         Path segment = files.get(i);
-        segments++;
-        bytes += Files.size(segment);
-        if (finding == null) {
-          finding = scan(segment, i == files.size() - 1);
+        try {
+          long size = Files.size(segment);
+          if (finding == null) {
+            finding = scan(segment, i == files.size() - 1);
+          }
+          segments++;
+          bytes += size;
+        } catch (NoSuchFileException e) {
+          // A gateway's retention deleted it since the listing (verify runs beside one): the
+          // log now starts later, so the next segment's base is not checked against it.
+          nextOffset = -1;
         }
       }
       return new Summary(dir, segments, records, bytes, firstOffset, firstOffset < 0 ? -1 : nextOffset - 1,
@@ -94,7 +101,8 @@ public final class LogVerifier {
       try {
         scanner = new SegmentScanner(segment);
       } catch (CorruptLogException e) {
-        return corrupt(segment, 0, Math.max(nextOffset, 0), e.getMessage());
+        // The header is unreadable: the offset it should hold is the one its name gives.
+        return corrupt(segment, 0, nextOffset >= 0 ? nextOffset : LogReader.baseOffset(segment), e.getMessage());
       }
       try (scanner) {
         if (nextOffset >= 0 && scanner.baseOffset() != nextOffset) {

@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ends and its client resends from N. Records N+1… that were already handed over must
  * then not be stored: they would land ahead of N and, once resent, a second time. Records
  * before N are unaffected. The sink trips the fence when it refuses a record and checks
- * it, on the thread that writes, before it stores one, so this holds however the hand-over
- * and the refusal interleave.
+ * it, on the thread that writes, before it stores one, so within one route this holds
+ * however the hand-over and the refusal interleave. Across routes it cannot: a record
+ * another route already stored before the refusal stays stored (producer ids and sequence
+ * numbers are what dedupe a resend there).
  *
  * <p>A cancelled call (the client went away, or its deadline passed and it gave up) has
  * nobody to acknowledge to: its records not yet stored are dropped rather than stored
