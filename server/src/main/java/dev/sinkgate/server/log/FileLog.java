@@ -109,6 +109,8 @@ public final class FileLog implements AutoCloseable {
   private Path activeFile;
   private FileChannel channel;
   private long activeBytes;
+  /** How far the active segment is known synced (its size at the last successful sync). */
+  private long syncedBytes;
   private long nextOffset;
   private boolean closed;
   /** Why the log takes no more writes, or null. */
@@ -130,6 +132,7 @@ public final class FileLog implements AutoCloseable {
     this.activeFile = segmentFile(dir, activeBase);
     this.channel = channel;
     this.activeBytes = activeBytes;
+    this.syncedBytes = activeBytes;
     this.nextOffset = nextOffset;
   }
 
@@ -426,6 +429,7 @@ public final class FileLog implements AutoCloseable {
     activeBase = nextOffset;
     activeFile = segmentFile(dir, activeBase);
     activeBytes = LogFormat.SEGMENT_HEADER_BYTES;
+    syncedBytes = activeBytes; // createSegment synced the header
     old.close();
     try {
       enforceRetention();
@@ -452,6 +456,25 @@ public final class FileLog implements AutoCloseable {
       throw failed;
     }
     syncs++; // only the owning thread writes it
+    syncedBytes = activeBytes;
+  }
+
+  /**
+   * After a failed {@link #sync()}: cuts the active segment back to where the last
+   * successful sync left it, best effort, so that records refused for want of a sync do
+   * not come back when a restart recovers the log (and get stored twice once resent). Only
+   * for a caller that acknowledged nothing since that sync ({@code fsync: always}); with
+   * {@code interval} the unsynced records were acknowledged and must stay.
+   */
+  public void discardUnsynced() {
+    if (broken == null || closed || syncedBytes >= activeBytes) {
+      return;
+    }
+    try {
+      channel.truncate(syncedBytes);
+    } catch (IOException e) {
+      warnings.accept("file log " + dir + ": could not cut back the unsynced records after the failed fsync: " + e);
+    }
   }
 
   /** How many {@link #sync()} calls have succeeded (the sync in {@link #close()} not counted). */

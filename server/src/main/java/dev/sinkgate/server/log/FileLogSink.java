@@ -335,6 +335,7 @@ public final class FileLogSink implements RecordSink {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
       } catch (IOException e) {
+        log.discardUnsynced(); // this group is refused: it must not come back after a restart
         markFailed(e);
         for (Pending p : live) {
           fail(p, unavailable(failure));

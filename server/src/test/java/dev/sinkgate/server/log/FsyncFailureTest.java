@@ -111,6 +111,12 @@ class FsyncFailureTest {
       sink.close();
     }
     assertEquals(forcesAfterFailure, files.forces(), "forced again after the failure (close included)");
+    // A restart recovers what was acknowledged, not the refused group (a resend would store it twice).
+    try (FileLog reopened = FileLog.open(tmp.resolve("audit"), w -> {})) {
+      assertEquals(1, reopened.nextOffset());
+    }
+    assertEquals(List.of("before"), LogReader.readAll(tmp.resolve("audit")).stream()
+        .map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList());
   }
 
   @Test
