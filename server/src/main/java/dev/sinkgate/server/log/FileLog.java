@@ -188,85 +188,15 @@ public final class FileLog implements AutoCloseable {
       segments.add(new Segment(0, segmentFile(dir, 0), LogFormat.SEGMENT_HEADER_BYTES));
     }
     Segment last = segments.remove(segments.size() - 1);
-    long count = 0;
-    long validEnd;
-    try (SegmentScanner scanner = new SegmentScanner(files, last.file())) {
-      if (scanner.baseOffset() != last.baseOffset()) {
-        throw new CorruptLogException(last.file() + ": the segment header says base offset "
-            + scanner.baseOffset() + " but the file name says " + last.baseOffset() + repairHint(dir));
-      }
-      LogRecord r;
-      long position = scanner.validEnd();
-      while ((r = scanner.next()) != null) {
-        if (r.offset() != last.baseOffset() + count) {
-          throw new CorruptLogException(last.file() + ": the record at byte " + position + " has offset "
-              + r.offset() + " (expected: " + (last.baseOffset() + count) + ")" + repairHint(dir));
-        }
-        count++;
-        position = scanner.validEnd();
-      }
-      validEnd = scanner.validEnd();
-    }
-    long nextOffset = last.baseOffset() + count;
-    boolean clean = Files.exists(dir.resolve(CLEAN_FILE));
-    FileChannel channel = files.open(last.file(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-    try {
-      long fileSize = channel.size();
-      if (fileSize > validEnd) {
-        long valid = SegmentScanner.groupStartAfter(channel, validEnd, nextOffset);
-        if (valid >= 0) {
-          throw new CorruptLogException(last.file() + ": the record at byte " + validEnd + " (offset " + nextOffset
-              + ") is damaged (bad length or CRC) but a valid record of a later write follows it at byte " + valid
-              + ", so this is corruption inside the log, not a torn tail left by a crash; nothing was changed"
-              + repairHint(dir));
-        }
-        if (clean) {
-          throw new CorruptLogException(last.file() + ": the record at byte " + validEnd + " (offset " + nextOffset
-              + ") is damaged (bad length or CRC), but the log was closed cleanly (" + CLEAN_FILE + "), so no crash"
-              + " can have torn it: this is corruption, not a torn tail; nothing was changed" + repairHint(dir));
-        }
-        cutTornTail(files, dir, last.file(), channel, validEnd, fileSize, nextOffset, warnings);
-      }
-      if (clean) {
-        // Gone, durably, before the first append: a crash from here on leaves no marker.
-        files.deleteIfExists(dir.resolve(CLEAN_FILE));
-        files.syncDirectory(dir);
-      }
-      channel.position(validEnd);
-      return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), channel,
-          validEnd, nextOffset);
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
-    }
+    TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings);
+    return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), tail.channel(),
+        tail.validEnd(), tail.nextOffset());
   }
 
   static String repairHint(Path dir) {
     return ". Stop the gateway and run 'sinkgate log repair " + dir + "': it keeps the damaged bytes and"
         + " every record after them aside and cuts the log back to the last good record"
         + " ('sinkgate log verify " + dir + "' shows the damage first)";
-  }
-
-  private static void cutTornTail(LogFiles files, Path dir, Path segment, FileChannel channel, long validEnd,
-      long fileSize, long records, Consumer<String> warnings) throws IOException {
-    Path aside = asideFile(segment, "torn", validEnd);
-    try (FileChannel out = files.open(aside, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      long copied = 0;
-      while (copied < fileSize - validEnd) {
-        copied += channel.transferTo(validEnd + copied, fileSize - validEnd - copied, out);
-      }
-      out.force(true);
-    } catch (IOException e) {
-      files.deleteIfExists(aside); // a partial copy (a full disk, say) must not pile up with each retry
-      throw e;
-    }
-    // The copy's name must be durable before the bytes are cut, or a power loss in between loses both.
-    files.syncDirectory(dir);
-    channel.truncate(validEnd);
-    channel.force(true);
-    warnings.accept("file log " + dir + ": cut " + (fileSize - validEnd)
-        + " bytes of a torn record at byte " + validEnd + " of " + segment.getFileName()
-        + " (kept in " + aside.getFileName() + "); the log ends at offset " + records);
   }
 
   /**
@@ -292,15 +222,6 @@ public final class FileLog implements AutoCloseable {
       throw e;
     }
     files.syncDirectory(dir);
-  }
-
-  /** A name for bytes set aside from {@code position} of {@code segment} that overwrites nothing. */
-  static Path asideFile(Path segment, String kind, long position) {
-    Path aside = segment.resolveSibling(segment.getFileName() + "." + kind + "-" + position);
-    for (int i = 1; Files.exists(aside); i++) {
-      aside = segment.resolveSibling(segment.getFileName() + "." + kind + "-" + position + "." + i);
-    }
-    return aside;
   }
 
   /** A record to append. */
