@@ -177,54 +177,6 @@ class FileLogDiskFullTest {
     assertReopensWith(dir, written);
   }
 
-  /** The real file system, where the writer can be held inside its next write until released. */
-  private static final class HeldWrite implements LogFiles {
-    final CountDownLatch entered = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicBoolean armed = new AtomicBoolean();
-
-    /** Holds the next write (of any channel this opened) until {@link #release}. */
-    void arm() {
-      armed.set(true);
-    }
-
-    @Override
-    public FileChannel open(Path file, OpenOption... options) throws IOException {
-      return new ForwardingFileChannel(SYSTEM.open(file, options)) {
-        @Override
-        public int write(ByteBuffer src, long position) throws IOException {
-          if (armed.compareAndSet(true, false)) {
-            entered.countDown();
-            try {
-              if (!release.await(30, TimeUnit.SECONDS)) {
-                throw new IOException("the held write was not released within 30 s");
-              }
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new InterruptedIOException("interrupted while held");
-            }
-          }
-          return super.write(src, position);
-        }
-      };
-    }
-
-    @Override
-    public void moveAtomically(Path from, Path to) throws IOException {
-      SYSTEM.moveAtomically(from, to);
-    }
-
-    @Override
-    public void deleteIfExists(Path file) throws IOException {
-      SYSTEM.deleteIfExists(file);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-      SYSTEM.syncDirectory(dir);
-    }
-  }
-
   /** A record of {@code bytes}, the {@code index}-th of the stream {@code fence} (null and -1: no stream). */
   private static Record record(String name, int bytes, StreamFence fence, long index) {
     return new Record(name, Map.of(), name.repeat(bytes / name.length()).getBytes(StandardCharsets.UTF_8),

@@ -206,48 +206,29 @@ class FileLogSinkTest {
   @Test
   void manyRecordsQueuedBehindAGroup_areAcknowledgedOffTheWriterThread() throws Exception {
     Path dir = tmp.resolve("log");
-    CountDownLatch held = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    LogFiles holdFirstWrite = new ForwardingLogFiles(LogFiles.SYSTEM) {
-      @Override
-      protected java.nio.channels.FileChannel wrap(Path file, java.nio.channels.FileChannel channel) {
-        return new ForwardingFileChannel(channel) {
-          @Override
-          public int write(java.nio.ByteBuffer src, long position) throws IOException {
-            if (held.getCount() > 0 && file.getFileName().toString().endsWith(".log")) {
-              held.countDown();
-              try {
-                release.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                throw new java.io.InterruptedIOException();
-              }
-            }
-            return super.write(src, position);
-          }
-        };
-      }
-    };
+    HeldWrite holdFirstWrite = new HeldWrite();
     FileLog log = FileLog.open(dir, FileLog.Options.DEFAULT, CLOCK, holdFirstWrite, warnings::add);
     FileLogSink sink = new FileLogSink("handoff", log, FsyncPolicy.ALWAYS, 1000, 64L << 20, CLOCK);
     List<String> ackThreads = java.util.Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<Accepted>> acks = new ArrayList<>();
     try {
+      holdFirstWrite.arm();
       acks.add(sink.append(Record.of(new byte[] {0})));
-      assertTrue(held.await(30, TimeUnit.SECONDS), "the writer reached its first write");
+      assertTrue(holdFirstWrite.entered.await(30, TimeUnit.SECONDS), "the writer reached its first write");
       for (int i = 1; i <= 40; i++) {
         acks.add(sink.append(Record.of(new byte[] {(byte) i}))); // queued behind the held group
       }
       for (CompletableFuture<Accepted> f : acks) {
         f.whenComplete((a, t) -> ackThreads.add(Thread.currentThread().getName()));
       }
-      release.countDown();
+      holdFirstWrite.release.countDown();
       for (int i = 0; i < acks.size(); i++) {
         Accepted a = acks.get(i).get(30, TimeUnit.SECONDS);
         assertEquals(i, a.offset());
         assertEquals(Durability.DURABILITY_SYNCED, a.durability());
       }
     } finally {
-      release.countDown();
+      holdFirstWrite.release.countDown();
       sink.close();
     }
     assertEquals(41, ackThreads.size(), "every record acknowledged exactly once");
