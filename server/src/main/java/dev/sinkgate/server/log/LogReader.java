@@ -31,31 +31,8 @@ public final class LogReader {
    * @throws NoSuchFileException if {@code dir} is not a log directory
    */
   public static long read(Path dir, long fromOffset, RecordVisitor visitor) throws IOException {
-    long visited = 0;
-    List<Path> segments = segments(dir);
-    for (int i = segmentHolding(segments, fromOffset); i < segments.size(); i++) {
-      Path segment = segments.get(i);
-      SegmentScanner opened;
-      try {
-        opened = new SegmentScanner(segment);
-      } catch (NoSuchFileException e) {
-        continue; // retention deleted it since the listing: its records are gone, read on
-      }
-      try (SegmentScanner scanner = opened) {
-        LogRecord r;
-        while ((r = scanner.next()) != null) {
-          if (r.offset() >= fromOffset) {
-            visitor.visit(r);
-            visited++;
-          }
-        }
-        if (scanner.stoppedBy() == LogFormat.FrameCheck.CORRUPT) {
-          // A frame still being written reads as truncated; a whole frame with a bad CRC does not.
-          throw corruptAt(segment, scanner.validEnd());
-        }
-      }
-    }
-    return visited;
+    // One poll of a fresh tail reads everything whole from the segment holding fromOffset on.
+    return new LogTail(dir, fromOffset).poll(visitor);
   }
 
   /** The index of the segment that holds {@code offset}: the last one whose base is not above it (0 if none). */
