@@ -218,10 +218,17 @@ class FileLogSinkTest {
       for (int i = 1; i <= 40; i++) {
         acks.add(sink.append(Record.of(new byte[] {(byte) i}))); // queued behind the held group
       }
+      CountDownLatch allAcknowledged = new CountDownLatch(acks.size());
       for (CompletableFuture<Accepted> f : acks) {
-        f.whenComplete((a, t) -> ackThreads.add(Thread.currentThread().getName()));
+        f.whenComplete((a, t) -> {
+          ackThreads.add(Thread.currentThread().getName());
+          allAcknowledged.countDown();
+        });
       }
       holdFirstWrite.release.countDown();
+      // Wait on the latch, not on the futures: a thread waiting in get() may run their
+      // callbacks itself, which would hide the thread that completed them.
+      assertTrue(allAcknowledged.await(30, TimeUnit.SECONDS), "every record acknowledged");
       for (int i = 0; i < acks.size(); i++) {
         Accepted a = acks.get(i).get(30, TimeUnit.SECONDS);
         assertEquals(i, a.offset());
