@@ -55,6 +55,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
           .setWritten(accepted.written())
           .setDurability(accepted.durability())
           .setOffset(accepted.offset())
+          .setDuplicate(accepted.duplicate())
           .build());
       responses.onCompleted();
     });
@@ -86,7 +87,8 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
    */
   static Record toRecord(WriteRequest request, StreamFence fence, long index) {
     return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
-        deadlineNanos(Context.current().getDeadline()), fence, index);
+        deadlineNanos(Context.current().getDeadline()), fence, index, request.getProducerId(),
+        request.getSequence());
   }
 
   private static long deadlineNanos(Deadline deadline) {

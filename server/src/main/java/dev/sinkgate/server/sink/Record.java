@@ -15,13 +15,31 @@ import java.util.Map;
  * @param fence shared by the records of one stream (see {@link StreamFence}); null for a
  *     record that is not part of a stream
  * @param streamIndex the record's index in its stream (0, 1, …); -1 outside a stream
+ * @param producerId the producer's identity for idempotent writes, {@code ""} if none
+ * @param sequence the producer's sequence number for this record (strictly increasing per
+ *     producer); meaningful only with a producer id
  */
 public record Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
-    long streamIndex) {
+    long streamIndex, String producerId, long sequence) {
+
+  public Record {
+    producerId = producerId == null ? "" : producerId;
+  }
+
+  /** A record without producer identity. */
+  public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
+      long streamIndex) {
+    this(key, headers, data, deadlineNanos, fence, streamIndex, "", 0);
+  }
 
   /** A record outside any stream. */
   public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos) {
     this(key, headers, data, deadlineNanos, null, -1);
+  }
+
+  /** True if the record carries a producer id, so a sink that dedupes may answer it as a duplicate. */
+  public boolean idempotent() {
+    return !producerId.isEmpty();
   }
 
   /** A record with no key, headers or deadline. */
