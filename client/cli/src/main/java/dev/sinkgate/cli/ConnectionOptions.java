@@ -31,8 +31,13 @@ final class ConnectionOptions {
 
   /** {@code --target}, else {@code $SINKGATE_TARGET} (if not blank), else {@value #DEFAULT_TARGET}. */
   String target(StdIo io) {
-    if (target != null) {
-      return target;
+    return target(target, io);
+  }
+
+  /** {@code option} if given, else {@code $SINKGATE_TARGET} (if not blank), else {@value #DEFAULT_TARGET}. */
+  static String target(String option, StdIo io) {
+    if (option != null) {
+      return option;
     }
     String fromEnv = io.env().get(TARGET_ENV);
     return fromEnv == null || fromEnv.isBlank() ? DEFAULT_TARGET : fromEnv.trim();
@@ -59,7 +64,11 @@ final class ConnectionOptions {
 
   /** A plain channel to {@link #target(StdIo)}, for services other than the Sink; the caller closes it. */
   ManagedChannel channel(StdIo io) {
-    String t = target(io);
+    return channel(target(io));
+  }
+
+  /** A plain channel to {@code t}; a bad address is a usage error. The caller closes it. */
+  static ManagedChannel channel(String t) {
     try {
       return Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build();
     } catch (IllegalArgumentException e) {

@@ -21,7 +21,8 @@ public enum ExitCode {
   RESOURCE_EXHAUSTED(6, "RESOURCE_EXHAUSTED: the gateway's queues or a route's disk are full (a single write retried first)"),
   UNAVAILABLE(7, "UNAVAILABLE: the target cannot be reached or is draining (a single write retried first)"),
   DEADLINE_EXCEEDED(8, "DEADLINE_EXCEEDED: no answer within --deadline (the record may or may not be stored)"),
-  NOT_SERVING(9, "health: the service answered NOT_SERVING");
+  NOT_SERVING(9, "health: the service answered NOT_SERVING"),
+  CHECKS_FAILED(10, "conformance: at least one check failed (the table says which and why)");
 
   private final int code;
   private final String meaning;

@@ -13,7 +13,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sinkctl}, the command-line client of a sinkgate gateway: {@code write},
- * {@code write --lines}, {@code health}, {@code bench} and {@code completion}.
+ * {@code write --lines}, {@code health}, {@code bench}, {@code conformance} and {@code completion}.
  *
  * <p>{@link #run} parses and runs one command line and returns the exit code
  * ({@link ExitCode}); {@link #main} exits with it. Usage errors print the problem and where
@@ -32,6 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "  sinkctl write --lines -f events.txt --target gateway:50051",
         "  sinkctl health --sink audit",
         "  sinkctl bench --sink trash --rate 5000 --duration 10s --output json",
+        "  sinkctl conformance --target 127.0.0.1:7001 --junit conformance.xml",
         "  source <(sinkctl completion)",
         "",
         "Run 'sinkctl COMMAND --help' for a command's options and examples."})
@@ -73,6 +74,7 @@ public final class Sinkctl implements Callable<Integer> {
     cl.addSubcommand("write", new WriteCommand(io));
     cl.addSubcommand("health", new HealthCommand(io));
     cl.addSubcommand("bench", new BenchCommand(io));
+    cl.addSubcommand("conformance", new ConformanceCommand(io));
     cl.addSubcommand("completion", new CompletionCommand(io));
     cl.addSubcommand("help", new CommandLine.HelpCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
