@@ -88,18 +88,18 @@ final class ConformanceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     List<ConformanceCheck> checks = selectedChecks();
+    requirePositive("--timeout", timeout);
+    requirePositive("--prompt", prompt);
+    if (maxRecordBytes < 0) {
+      throw new CommandFailure(ExitCode.USAGE, "--max-record-bytes: " + maxRecordBytes + " (expected: >= 0)");
+    }
     String t = ConnectionOptions.target(target, io);
     ManagedChannel channel = ConnectionOptions.channel(t);
     List<CheckResult> results;
     try {
-      ConformanceKit kit;
-      try {
-        kit = ConformanceKit.builder(channel).sink(sink).maxRecordBytes(maxRecordBytes).timeout(timeout)
-            .prompt(prompt).routing(routing).idempotent(idempotent).nanoTime(io.nanoTime()).checks(checks).build();
-      } catch (IllegalArgumentException e) {
-        throw new CommandFailure(ExitCode.USAGE, e.getMessage(), e);
-      }
-      results = kit.run();
+      results = ConformanceKit.builder(channel).sink(sink).maxRecordBytes(maxRecordBytes).timeout(timeout)
+          .prompt(prompt).routing(routing).idempotent(idempotent).nanoTime(io.nanoTime()).checks(checks).build()
+          .run();
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
@@ -119,6 +119,12 @@ final class ConformanceCommand implements Callable<Integer> {
       }
     }
     return ResultTable.count(results, Outcome.FAIL) == 0 ? ExitCode.OK.code() : ExitCode.CHECKS_FAILED.code();
+  }
+
+  private static void requirePositive(String option, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new CommandFailure(ExitCode.USAGE, option + ": " + d + " (expected: > 0)");
+    }
   }
 
   private List<ConformanceCheck> selectedChecks() {

@@ -28,7 +28,7 @@ class SinkctlArgumentsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "write", "health", "bench", "completion"})
+  @ValueSource(strings = {"", "write", "health", "bench", "conformance", "completion"})
   void help_everyCommand_exits0WithExamplesAndEveryExitCode(String command) {
     InProcessRun.Result r = command.isEmpty() ? InProcessRun.of("--help") : InProcessRun.of(command, "--help");
 
@@ -46,7 +46,7 @@ class SinkctlArgumentsTest {
   void noCommand_exits2ListingTheCommands() {
     InProcessRun.Result r = usageError();
 
-    assertContains("missing COMMAND (expected one of: write, health, bench, completion, help)", r.err());
+    assertContains("missing COMMAND (expected one of: write, health, bench, conformance, completion, help)", r.err());
   }
 
   @Test
@@ -184,12 +184,20 @@ class SinkctlArgumentsTest {
   }
 
   @Test
+  void conformance_zeroTimeout_exits2SayingWhatIsExpected() {
+    InProcessRun.Result r = usageError("conformance", "--timeout", "0s");
+
+    assertContains("sinkctl: --timeout: PT0S (expected: > 0)", r.err());
+  }
+
+  @Test
   void completion_printsABashScriptCoveringEveryCommand() {
     InProcessRun.Result r = InProcessRun.of("completion");
 
     assertEquals(0, r.exitCode(), r::describe);
     assertContains("complete -F _complete_sinkctl", r.out());
-    for (String word : new String[] {"write", "health", "bench", "--lines", "--concurrency", "--output"}) {
+    for (String word : new String[] {"write", "health", "bench", "--lines", "--concurrency", "--output", "conformance",
+        "--junit"}) {
       assertContains(word, r.out());
     }
   }

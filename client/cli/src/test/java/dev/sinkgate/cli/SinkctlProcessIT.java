@@ -53,7 +53,8 @@ class SinkctlProcessIT {
     gateway = TestGateway.start(Gateway.builder()
         .route(TestGateway.fileRoute("default", tmp.resolve("default")))
         .route(TestGateway.fileRoute("lines", tmp.resolve("lines")))
-        .route("bench", benchSink));
+        .route("bench", benchSink)
+        .route(TestGateway.fileRoute("conformance", tmp.resolve("conformance"))));
   }
 
   @AfterAll
@@ -163,13 +164,30 @@ class SinkctlProcessIT {
   }
 
   @Test
+  void conformance_gateway_passesEveryCheckAndWritesJUnit() throws Exception {
+    Path junit = tmp.resolve("conformance.xml");
+
+    ChildProcess.Finished r = sinkctl("conformance", "conformance", "--sink", "conformance", "--routing",
+        "--junit", junit.toString());
+
+    assertEquals(0, r.exitCode(), r::describe);
+    Map<String, String[]> rows = ConformanceCommandTest.rows(r.stdout());
+    assertEquals(14, rows.size(), r::describe);
+    rows.forEach((name, row) -> assertEquals(name.startsWith("idempotent-") ? "SKIP" : "PASS", row[0],
+        () -> name + ": " + r.describe()));
+    String xml = Files.readString(junit);
+    assertContains("<testsuite name=\"sinkgate.conformance\" tests=\"14\" failures=\"0\" errors=\"0\""
+        + " skipped=\"2\"", xml);
+  }
+
+  @Test
   void write_unknownSink_exits5NamingTheSink() throws Exception {
     ChildProcess.Finished r = sinkctl("nosuch", "write", "--sink", "nosuch", "hello");
 
     assertEquals(ExitCode.NOT_FOUND.code(), r.exitCode(), r::describe);
     assertEquals("", r.stdout());
     assertContains("sinkctl: write to sink 'nosuch' at " + gateway.target() + " failed: NOT_FOUND: no route named"
-        + " 'nosuch' (this gateway serves: default, lines, bench)", r.stderr());
+        + " 'nosuch' (this gateway serves: default, lines, bench, conformance)", r.stderr());
   }
 
   @Test

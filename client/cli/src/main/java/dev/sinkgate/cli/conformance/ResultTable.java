@@ -17,10 +17,11 @@ public final class ResultTable {
     for (CheckResult r : results) {
       width = Math.max(width, r.name().length());
     }
-    String row = "%-" + width + "s  %-6s %7s  %s%n";
-    out.printf(row, "CHECK", "RESULT", "MS", "DETAIL");
+    String row = "%-" + width + "s  %-6s %7s  %s";
+    out.println(String.format(row, "CHECK", "RESULT", "MS", "DETAIL"));
     for (CheckResult r : results) {
-      out.printf(row, r.name(), r.outcome(), r.outcome() == Outcome.SKIP ? "-" : r.elapsed().toMillis(), r.detail());
+      String ms = r.outcome() == Outcome.SKIP ? "-" : Long.toString(r.elapsed().toMillis());
+      out.println(String.format(row, r.name(), r.outcome(), ms, r.detail()).stripTrailing());
     }
     out.println(count(results, Outcome.PASS) + " passed, " + count(results, Outcome.FAIL) + " failed, "
         + count(results, Outcome.SKIP) + " skipped: " + about);
