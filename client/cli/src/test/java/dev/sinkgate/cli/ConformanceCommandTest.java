@@ -45,10 +45,10 @@ class ConformanceCommandTest {
   /** The table's rows: check name to {RESULT, DETAIL}. */
   static Map<String, String[]> rows(String table) {
     Map<String, String[]> rows = new HashMap<>();
-    Pattern row = Pattern.compile("^(\\S+)\\s+(PASS|FAIL|SKIP)\\s+(\\S+)\\s{2}(.*)$", Pattern.MULTILINE);
+    Pattern row = Pattern.compile("^(\\S+)\\s+(PASS|FAIL|SKIP)\\s+(\\S+)(?:\\s{2}(.*))?$", Pattern.MULTILINE);
     Matcher m = row.matcher(table);
     while (m.find()) {
-      rows.put(m.group(1), new String[] {m.group(2), m.group(4)});
+      rows.put(m.group(1), new String[] {m.group(2), m.group(4) == null ? "" : m.group(4)});
     }
     return rows;
   }
@@ -121,14 +121,14 @@ class ConformanceCommandTest {
     Path junit = tmp.resolve("wrong.xml");
     try (ScriptedSink sink = ScriptedSink.start(Fault.WRONG_WRITTEN)) {
       assertFails(sink, "unary-written-equals-length",
-          "Write of 1 bytes: expected written = 1 (the record's length), saw 0", "--junit", junit.toString());
+          "Write of 1 byte: expected written = 1 (the record's length), saw 0", "--junit", junit.toString());
     }
     Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(junit.toFile());
     NodeList failures = xml.getElementsByTagName("failure");
     assertTrue(failures.getLength() >= 1);
     Element first = (Element) failures.item(0);
     assertEquals("unary-written-equals-length", ((Element) first.getParentNode()).getAttribute("name"));
-    assertEquals("Write of 1 bytes: expected written = 1 (the record's length), saw 0", first.getAttribute("message"));
+    assertEquals("Write of 1 byte: expected written = 1 (the record's length), saw 0", first.getAttribute("message"));
   }
 
   @Test
@@ -148,9 +148,17 @@ class ConformanceCommandTest {
   }
 
   @Test
-  void conformance_sinkIgnoringDeadlines_failsDeadlineCheck() throws Exception {
-    try (ScriptedSink sink = ScriptedSink.start(Set.of(Fault.IGNORES_DEADLINES), SLOW)) {
+  void conformance_sinkIgnoringStreamDeadlines_failsDeadlineCheckNamingTheStream() throws Exception {
+    try (ScriptedSink sink = ScriptedSink.start(Set.of(Fault.IGNORES_STREAM_DEADLINES), SLOW)) {
       assertFails(sink, "deadline-respected", "did the sink keep working on the expired stream's records?",
+          "--check", "deadline-respected", "--prompt", "1s");
+    }
+  }
+
+  @Test
+  void conformance_sinkIgnoringUnaryDeadlines_failsDeadlineCheckNamingTheWrites() throws Exception {
+    try (ScriptedSink sink = ScriptedSink.start(Set.of(Fault.IGNORES_UNARY_DEADLINES), SLOW)) {
+      assertFails(sink, "deadline-respected", "Write right after 100 Writes with a 300ms deadline (",
           "--check", "deadline-respected", "--prompt", "1s");
     }
   }
@@ -178,7 +186,7 @@ class ConformanceCommandTest {
   @Test
   void conformance_hangingSink_failsTheChecksThatHangAndRunsTheRest() throws Exception {
     try (ScriptedSink sink = ScriptedSink.start(Fault.HANGS_UNARY)) {
-      InProcessRun.Result r = assertFails(sink, "durability-set", "Write of 10 bytes failed: DEADLINE_EXCEEDED",
+      InProcessRun.Result r = assertFails(sink, "durability-set", "Write of 10 bytes failed: DEADLINE_EXCEEDED (no answer by the call's deadline) (expected: OK)",
           "--timeout", "1s", "--check", "durability-set,health-served,stream-acks-cumulative");
       Map<String, String[]> rows = rows(r.out());
       assertEquals("PASS", rows.get("health-served")[0], r::describe);

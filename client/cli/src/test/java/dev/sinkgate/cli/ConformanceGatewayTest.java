@@ -30,6 +30,7 @@ class ConformanceGatewayTest {
 
       assertEquals(0, r.exitCode(), r::describe);
       Map<String, String[]> rows = ConformanceCommandTest.rows(r.out());
+      assertEquals(14, rows.size(), r::describe);
       rows.forEach((name, row) -> assertEquals(name.startsWith("idempotent-") ? "SKIP" : "PASS", row[0],
           () -> name + ": " + r.describe()));
       assertTrue(rows.get("durability-set")[1].equals("DURABILITY_SYNCED"), r::describe);

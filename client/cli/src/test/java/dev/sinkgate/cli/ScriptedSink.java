@@ -45,8 +45,10 @@ final class ScriptedSink extends SinkGrpc.SinkImplBase implements AutoCloseable 
     ACKS_BACKWARDS,
     /** Stream acks lag one record behind, the final one too: the last record is never acked. */
     ACKS_STOP_SHORT,
-    /** Work queued for a cancelled or expired call is done anyway. */
-    IGNORES_DEADLINES,
+    /** Records queued for a cancelled or expired stream are stored anyway. */
+    IGNORES_STREAM_DEADLINES,
+    /** Writes queued for a cancelled or expired unary call are stored anyway. */
+    IGNORES_UNARY_DEADLINES,
     /** Does not serve grpc.health.v1.Health. */
     NO_HEALTH,
     /** Never answers a unary Write. */
@@ -101,7 +103,7 @@ final class ScriptedSink extends SinkGrpc.SinkImplBase implements AutoCloseable 
     ServerCallStreamObserver<WriteResponse> call = (ServerCallStreamObserver<WriteResponse>) response;
     call.setOnCancelHandler(() -> {});
     worker.execute(() -> {
-      if (call.isCancelled() && !faults.contains(Fault.IGNORES_DEADLINES)) {
+      if (call.isCancelled() && !faults.contains(Fault.IGNORES_UNARY_DEADLINES)) {
         return;
       }
       try {
@@ -122,7 +124,7 @@ final class ScriptedSink extends SinkGrpc.SinkImplBase implements AutoCloseable 
     ServerCallStreamObserver<WriteAck> call = (ServerCallStreamObserver<WriteAck>) acks;
     AtomicBoolean cancelled = new AtomicBoolean();
     call.setOnCancelHandler(() -> cancelled.set(true));
-    boolean ignoreCancel = faults.contains(Fault.IGNORES_DEADLINES);
+    boolean ignoreCancel = faults.contains(Fault.IGNORES_STREAM_DEADLINES);
     return new StreamObserver<>() {
       // Touched only on the worker thread.
       private long count;

@@ -95,6 +95,23 @@ public final class CheckContext {
   }
 
   /**
+   * A Write that must be answered OK within {@link #prompt()} (or what is left of the check);
+   * {@code why} ends a failure's explanation with what it suggests.
+   */
+  void promptWrite(String what, String why) throws CheckFailure {
+    Duration limit = prompt.compareTo(remaining()) < 0 ? prompt : remaining();
+    long start = nanoTime();
+    try {
+      SinkGrpc.newBlockingStub(channel).withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
+          .write(request(payload(16, 6)).build());
+    } catch (StatusRuntimeException e) {
+      long ms = Duration.ofNanos(nanoTime() - start).toMillis();
+      throw new CheckFailure(what + " ended " + CheckFailure.describe(e.getStatus()) + " after " + ms
+          + "ms (expected: OK within " + limit.toMillis() + "ms; " + why + ")");
+    }
+  }
+
+  /**
    * {@code size} bytes that are not text: every byte value occurs, and {@code seed} makes
    * records of one size differ, so a sink that mangles or caches bytes is not helped.
    */

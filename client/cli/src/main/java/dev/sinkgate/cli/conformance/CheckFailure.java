@@ -2,6 +2,7 @@ package dev.sinkgate.cli.conformance;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Locale;
 
 /**
  * A check saw the sink break the contract. The message is the check's one-line explanation:
@@ -28,8 +29,17 @@ public final class CheckFailure extends Exception {
     return new CheckFailure(what + " failed: " + describe(e.getStatus()) + " (expected: OK)");
   }
 
-  /** {@code "CODE: description"}, or just the code when the status has no description. */
+  /**
+   * {@code "CODE: description"}, or just the code when the status has no description. A
+   * deadline the caller's own gRPC library enforced is said in words, without its long
+   * diagnostic ("deadline exceeded after 0.99s. [closed=[], open=[...]]").
+   */
   static String describe(Status s) {
-    return s.getDescription() == null ? s.getCode().toString() : s.getCode() + ": " + s.getDescription();
+    String d = s.getDescription();
+    if (s.getCode() == Status.Code.DEADLINE_EXCEEDED && d != null && d.toLowerCase(Locale.ROOT)
+        .contains("deadline exceeded after")) {
+      return "DEADLINE_EXCEEDED (no answer by the call's deadline)";
+    }
+    return d == null ? s.getCode().toString() : s.getCode() + ": " + d;
   }
 }

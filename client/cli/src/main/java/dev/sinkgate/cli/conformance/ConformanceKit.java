@@ -64,7 +64,7 @@ public final class ConformanceKit {
         StreamChecks.orderKept(),
         StreamChecks.concurrentStreams(),
         LifecycleChecks.cancellationRespected(),
-        LifecycleChecks.deadlineRespected(),
+        DeadlineCheck.deadlineRespected(),
         LifecycleChecks.healthServed(),
         IdempotencyChecks.unaryDuplicate(),
         IdempotencyChecks.streamReplay(),

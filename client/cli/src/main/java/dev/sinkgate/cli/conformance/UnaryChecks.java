@@ -51,7 +51,7 @@ final class UnaryChecks {
   }
 
   private static void expectWritten(CheckContext ctx, int size) throws CheckFailure {
-    String what = "Write of " + size + " bytes";
+    String what = "Write of " + size + (size == 1 ? " byte" : " bytes");
     WriteResponse r = ctx.write(what, ctx.request(CheckContext.payload(size, size)).build());
     CheckFailure.expect(r.getWritten() == size,
         what + ": expected written = " + size + " (the record's length), saw " + r.getWritten());
