@@ -16,9 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Checks of a sink's behaviour around the calls themselves: cancellation and health.
-
- * The deadline check is {@link DeadlineCheck}.
+ * Checks of a sink's behaviour around the calls themselves: cancellation and health. The
+ * deadline check is {@link DeadlineCheck}.
  */
 final class LifecycleChecks {
   private LifecycleChecks() {}
