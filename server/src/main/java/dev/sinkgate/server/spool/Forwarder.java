@@ -149,8 +149,10 @@ final class Forwarder implements AutoCloseable {
           break; // an interrupted read (ClosedByInterruptException) while closing
         }
         failures++;
-        warnings.accept("route '" + route + "': the spool's forwarder failed to read or sync " + dir
-            + " at offset " + next + " (" + e + "); trying again");
+        if (failures == 1) { // once per spell of failures, not once per retry
+          warnings.accept("route '" + route + "': the spool's forwarder failed to read or sync " + dir
+              + " at offset " + next + " (" + e + "); it keeps trying");
+        }
         if (!pause(settings.backoff().delay(failures))) {
           break;
         }

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -285,6 +286,35 @@ class SpoolTest {
       assertEquals(new Downstream.Seen(producer, 6 + i, "r" + (5 + i)), again.seen().get(i));
     }
     Poll.until(WAIT, () -> reopened.committedCursor() == 21, () -> "cursor at 21");
+  }
+
+  @Test
+  void forwarder_neverPassesTheAcknowledgedEnd_norForwardsARecordAFailedFsyncRefused() throws Exception {
+    HeldSync files = new HeldSync();
+    Downstream down = downstream();
+    SpoolingSink spool = open(down, 1L << 20, FsyncPolicy.ALWAYS, 10, files);
+    spool.append(record("a", 0)).join();
+    awaitStored(1);
+
+    files.arm(false);
+    CompletableFuture<Accepted> b = spool.append(record("b", 1));
+    files.awaitHeld();
+    assertEquals(2, LogReader.readAll(spoolDir()).size(), "b is written and readable, its fsync held");
+    assertEquals(1, spool.end(), "b is not acknowledged yet");
+    assertEquals(1, down.seen().size(), "so it is not forwarded");
+    files.release();
+    assertEquals(Durability.DURABILITY_SYNCED, b.join().durability());
+    awaitStored(2);
+
+    files.arm(true);
+    CompletableFuture<Accepted> c = spool.append(record("c", 2));
+    files.awaitHeld();
+    assertEquals(3, LogReader.readAll(spoolDir()).size(), "c is written and readable, its fsync held");
+    files.release();
+    assertEquals(Reason.UNAVAILABLE, refusal(assertThrows(CompletionException.class, c::join)).reason());
+    assertTrue(!spool.healthy(), "a failed fsync makes the spool unhealthy");
+    spool.close(); // joins the forwarder: whatever it would forward, it has by now
+    assertEquals(List.of("a", "b"), down.seen().stream().map(Downstream.Seen::data).toList());
   }
 
   @Test
