@@ -1,6 +1,7 @@
 package dev.sinkgate.server.spool;
 
 import dev.sinkgate.server.log.FileLogSink;
+import dev.sinkgate.server.log.LogFiles;
 import dev.sinkgate.server.log.LogRecord;
 import dev.sinkgate.server.log.LogTail;
 import dev.sinkgate.server.sink.Accepted;
@@ -68,6 +69,7 @@ final class Forwarder implements AutoCloseable {
 
   private final String route;
   private final Path dir;
+  private final LogFiles files;
   private final FileLogSink spool;
   private final FileLogSink deadLetters;
   private final RecordSink downstream;
@@ -92,10 +94,11 @@ final class Forwarder implements AutoCloseable {
   private int polled;
   private long lastCommitMillis;
 
-  Forwarder(String route, Path dir, FileLogSink spool, FileLogSink deadLetters, RecordSink downstream,
+  Forwarder(String route, Path dir, LogFiles files, FileLogSink spool, FileLogSink deadLetters, RecordSink downstream,
       SpoolState state, String producerId, long cursor, Clock clock, Settings settings, Consumer<String> warnings) {
     this.route = route;
     this.dir = dir;
+    this.files = files;
     this.spool = spool;
     this.deadLetters = deadLetters;
     this.downstream = downstream;
@@ -123,7 +126,7 @@ final class Forwarder implements AutoCloseable {
   }
 
   private void run() {
-    LogTail tail = new LogTail(dir, next);
+    LogTail tail = new LogTail(dir, next, files);
     int failures = 0;
     while (!stopping) {
       try {

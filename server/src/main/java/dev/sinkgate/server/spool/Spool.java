@@ -87,7 +87,7 @@ public final class Spool {
       } else if (cursor < log.firstOffset()) {
         cursor = log.firstOffset();
       }
-      Forwarder forwarder = opened.add(new Forwarder(route, dir, spool, deadLetters, downstream, state,
+      Forwarder forwarder = opened.add(new Forwarder(route, dir, files, spool, deadLetters, downstream, state,
           producerId.toString(), cursor, clock, settings, warnings));
       SpoolingSink sink = new SpoolingSink(route, dir, spool, deadLetters, forwarder, downstream, producerId.toString());
       opened.release();

@@ -73,9 +73,14 @@ class SpoolTest {
 
   private SpoolingSink open(Downstream down, long maxBytes, FsyncPolicy fsync, int commitEvery, LogFiles files)
       throws IOException {
+    return open(down, maxBytes, fsync, commitEvery, 100, files);
+  }
+
+  private SpoolingSink open(Downstream down, long maxBytes, FsyncPolicy fsync, int commitEvery, int batch,
+      LogFiles files) throws IOException {
     SpoolConfig config = new SpoolConfig(spoolDir(), maxBytes, fsync, fsync == FsyncPolicy.INTERVAL
         ? Duration.ofHours(1) : null, SEGMENT);
-    Forwarder.Settings settings = new Forwarder.Settings(commitEvery, Duration.ofHours(1), 100, Backoff.DEFAULT, pause);
+    Forwarder.Settings settings = new Forwarder.Settings(commitEvery, Duration.ofHours(1), batch, Backoff.DEFAULT, pause);
     SpoolingSink spool = Spool.open("thumbs", config, down, Clock.systemUTC(), warnings::add, settings, files);
     opened.add(spool);
     return spool;
@@ -203,20 +208,33 @@ class SpoolTest {
   }
 
   @Test
-  void longBacklog_drainsOneRecordAtATime_andDeletesTheSegmentsBehindTheCursor() throws Exception {
+  void longBacklog_drainsOneRecordAtATime_readingItOnce_andDeletesTheSegmentsBehindTheCursor() throws Exception {
     Downstream down = downstream();
     down.refuse = r -> new RecordRejectedException(Reason.UNAVAILABLE, "down");
-    SpoolingSink spool = open(down);
+    CountingReads files = new CountingReads();
+    SpoolingSink spool = open(down, 1L << 20, FsyncPolicy.ALWAYS, 10, 10, files);
     String payload = "p".repeat(900);
     for (int i = 0; i < 200; i++) {
       spool.append(record(payload + i, i)).join();
     }
     long backlogSegments = segments(spoolDir());
     assertTrue(backlogSegments >= 40, () -> backlogSegments + " segments (expected: the backlog spans 40 or more)");
+    long backlogBytes;
+    try (Stream<Path> list = Files.list(spoolDir())) {
+      backlogBytes = list.filter(p -> p.getFileName().toString().endsWith(".log")).mapToLong(p -> p.toFile().length())
+          .sum();
+    }
+    Poll.until(WAIT, () -> pause.count() == 1, () -> "the forwarder waiting out the outage");
+    long readBefore = files.bytesRead.get();
 
     down.refuse = r -> null;
     pause.free();
     awaitStored(200);
+    // Streamed: each byte read about once (a batch's end re-reads at most the rest of its segment),
+    // one record held at a time, however long the backlog.
+    long read = files.bytesRead.get() - readBefore;
+    assertTrue(read > 0 && read <= 2 * backlogBytes,
+        () -> read + " bytes read to forward a backlog of " + backlogBytes + " (expected: at most twice that)");
     Poll.until(WAIT, () -> spool.committedCursor() == 200, () -> "cursor at 200, is " + spool.committedCursor());
     awaitOnlyTheActiveSegment();
     List<LogRecord> stored = stored();
