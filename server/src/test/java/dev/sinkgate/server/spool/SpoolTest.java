@@ -14,6 +14,7 @@ import dev.sinkgate.server.config.SpoolConfig;
 import dev.sinkgate.server.grpc.Statuses;
 import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.log.LogFiles;
+import dev.sinkgate.server.log.MutableClock;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
 import dev.sinkgate.server.sink.Accepted;
@@ -333,6 +334,39 @@ class SpoolTest {
     assertTrue(!spool.healthy(), "a failed fsync makes the spool unhealthy");
     spool.close(); // joins the forwarder: whatever it would forward, it has by now
     assertEquals(List.of("a", "b"), down.seen().stream().map(Downstream.Seen::data).toList());
+  }
+
+  @Test
+  void cursor_isCommittedEveryIntervalOnTheClockWhileDraining_notPerRecord() throws Exception {
+    Downstream down = downstream();
+    java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+    down.refuse = r -> {
+      gate.acquireUninterruptibly();
+      return null;
+    };
+    MutableClock clock = new MutableClock();
+    SpoolConfig config = new SpoolConfig(spoolDir(), 1L << 20, FsyncPolicy.ALWAYS, null, SEGMENT);
+    SpoolingSink spool = Spool.open("thumbs", config, down, clock, warnings::add,
+        new Forwarder.Settings(1000, Duration.ofSeconds(5), 100, Backoff.DEFAULT, pause), LogFiles.SYSTEM);
+    opened.add(() -> {
+      gate.release(1000);
+      spool.close();
+    });
+    for (int i = 0; i < 5; i++) {
+      spool.append(record("t" + i, i)).join();
+    }
+    gate.release(2);
+    awaitStored(2);
+    // The third is at the downstream, held by the gate: the forwarder is done with the second.
+    Poll.until(WAIT, () -> down.seen().size() == 3, () -> "the third record at the downstream");
+    assertEquals(0, spool.committedCursor(), "two records in and no interval passed: nothing committed");
+    clock.advance(Duration.ofSeconds(5));
+    gate.release();
+    Poll.until(WAIT, () -> spool.committedCursor() == 3, () -> "a commit once the interval passed, at 3; is "
+        + spool.committedCursor());
+    assertEquals(3, new SpoolState(spoolDir(), LogFiles.SYSTEM).cursor(), "the commit is on disk");
+    gate.release(2);
+    Poll.until(WAIT, () -> spool.committedCursor() == 5, () -> "caught up: committed at once");
   }
 
   @Test
