@@ -370,6 +370,26 @@ class SpoolTest {
   }
 
   @Test
+  void cursorPastTheLogsEnd_onReopening_forwardsTheNewRecordsAsANewProducer() throws Exception {
+    Downstream down = downstream();
+    SpoolingSink spool = open(down);
+    spool.append(record("old", 0)).join();
+    awaitStored(1);
+    String first = spool.producerId();
+    spool.close();
+    // As a spool restored from an older copy leaves it: sequence 51 was sent, offset 1 is next.
+    new SpoolState(spoolDir(), LogFiles.SYSTEM).commitCursor(50);
+
+    Downstream again = downstream();
+    SpoolingSink reopened = open(again);
+    assertTrue(!reopened.producerId().equals(first), "offsets will be reused: a new producer id");
+    assertTrue(warnings.stream().anyMatch(w -> w.contains("cursor 50 is past its log's end 1")), () -> "" + warnings);
+    reopened.append(record("new", 1)).join();
+    Poll.until(WAIT, () -> again.seen().size() == 1, () -> "the new record forwarded");
+    assertEquals(new Downstream.Seen(reopened.producerId(), 2, "new"), again.seen().get(0));
+  }
+
+  @Test
   void intervalSpool_acknowledgesWritten_andForwardsWithoutWaitingForTheInterval() throws Exception {
     Downstream down = downstream();
     SpoolingSink spool = open(down, 1L << 20, FsyncPolicy.INTERVAL, 10, LogFiles.SYSTEM);
