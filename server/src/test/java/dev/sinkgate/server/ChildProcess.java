@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * needed). Every wait is bounded; {@link #close()} kills the process and its descendants
  * if they are still running, so a test that fails half-way leaves nothing behind.
  */
-final class ChildProcess implements AutoCloseable {
+public final class ChildProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path stdout;
@@ -33,7 +33,7 @@ final class ChildProcess implements AutoCloseable {
    * Starts {@code command} in {@code workDir}; its output goes to {@code NAME.stdout} and
    * {@code NAME.stderr} in {@code outputDir}.
    */
-  static ChildProcess start(String name, List<String> command, Path workDir, Path outputDir) throws IOException {
+  public static ChildProcess start(String name, List<String> command, Path workDir, Path outputDir) throws IOException {
     Path out = outputDir.resolve(name + ".stdout");
     Path err = outputDir.resolve(name + ".stderr");
     Process p = new ProcessBuilder(command)
@@ -67,7 +67,7 @@ final class ChildProcess implements AutoCloseable {
    * Under surefire {@code java.class.path} is the full test class path (target/classes,
    * test-classes and every jar), even though the fork boots from a manifest-only jar.
    */
-  static List<String> java(String mainClass, String... args) {
+  public static List<String> java(String mainClass, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Small and quick to start: the machine that runs the tests is small and shared.
@@ -81,17 +81,17 @@ final class ChildProcess implements AutoCloseable {
     return command;
   }
 
-  Process process() {
+  public Process process() {
     return process;
   }
 
   /** Everything the child wrote to stdout so far. */
-  String stdout() throws IOException {
+  public String stdout() throws IOException {
     return read(stdout);
   }
 
   /** Everything the child wrote to stderr so far. */
-  String stderr() throws IOException {
+  public String stderr() throws IOException {
     return read(stderr);
   }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
   private static final String[] LOWER_LAYERS = {"dev.sinkgate.server.log..", "dev.sinkgate.server.sink..",
-      "dev.sinkgate.server.route..", "dev.sinkgate.server.config.."};
+      "dev.sinkgate.server.route..", "dev.sinkgate.server.config..", "dev.sinkgate.server.spool.."};
 
   private static JavaClasses classes;
 

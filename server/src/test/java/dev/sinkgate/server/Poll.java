@@ -5,10 +5,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Waits for a condition with a deadline, instead of sleeping a fixed time. */
-final class Poll {
+public final class Poll {
   private Poll() {}
 
-  static void until(Duration timeout, BooleanSupplier condition, Supplier<String> whatWasExpected)
+  public static void until(Duration timeout, BooleanSupplier condition, Supplier<String> whatWasExpected)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {

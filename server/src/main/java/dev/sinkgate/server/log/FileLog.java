@@ -65,8 +65,10 @@ public final class FileLog implements AutoCloseable {
    *     0 keeps everything
    * @param retentionAge segments whose last write is older than this are deleted; null
    *     keeps everything
+   * @param capacityBytes an append that would take the log past this many bytes fails with
+   *     {@link LogFullException}, as a full file system does (a spool's bound); 0 for none
    */
-  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge, long capacityBytes) {
     /** 64 MiB segments, everything kept. */
     public static final Options DEFAULT = new Options(64L << 20, 0, null);
     /** The smallest segment size: a header and a little room. */
@@ -83,14 +85,26 @@ public final class FileLog implements AutoCloseable {
       if (retentionAge != null && (retentionAge.isNegative() || retentionAge.isZero())) {
         throw new IllegalArgumentException("retentionAge: " + retentionAge + " (expected: > 0, or null)");
       }
+      if (capacityBytes < 0) {
+        throw new IllegalArgumentException("capacityBytes: " + capacityBytes + " (expected: >= 0)");
+      }
+    }
+
+    /** Options without a capacity bound. */
+    public Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+      this(segmentBytes, retentionBytes, retentionAge, 0);
     }
 
     public Options withSegmentBytes(long bytes) {
-      return new Options(bytes, retentionBytes, retentionAge);
+      return new Options(bytes, retentionBytes, retentionAge, capacityBytes);
     }
 
     public Options withRetention(long bytes, Duration age) {
-      return new Options(segmentBytes, bytes, age);
+      return new Options(segmentBytes, bytes, age, capacityBytes);
+    }
+
+    public Options withCapacity(long bytes) {
+      return new Options(segmentBytes, retentionBytes, retentionAge, bytes);
     }
   }
 
@@ -266,7 +280,8 @@ public final class FileLog implements AutoCloseable {
    * {@link #sync()} for that. If the write fails, the log is cut back to where it was, so a
    * failed batch leaves no partial record.
    *
-   * @throws LogFullException if the file system is full; the log is unchanged and usable
+   * @throws LogFullException if the file system is full, or the records would take the log
+   *     past {@link Options#capacityBytes()}; the log is unchanged and usable
    * @throws SyncFailedException if syncing the segment being rolled failed; the log is broken
    */
   public long append(List<Entry> entries, long timestampMillis) throws IOException {
@@ -275,7 +290,13 @@ public final class FileLog implements AutoCloseable {
     for (Entry e : entries) {
       bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data()));
     }
-    if (activeBytes > LogFormat.SEGMENT_HEADER_BYTES && activeBytes + bytes > options.segmentBytes()) {
+    boolean rolls = activeBytes > LogFormat.SEGMENT_HEADER_BYTES && activeBytes + bytes > options.segmentBytes();
+    long after = sizeBytes() + bytes + (rolls ? LogFormat.SEGMENT_HEADER_BYTES : 0);
+    if (options.capacityBytes() > 0 && after > options.capacityBytes()) {
+      throw new LogFullException(dir, sizeBytes() + " bytes held and " + bytes + " to append would pass the capacity of "
+          + options.capacityBytes() + " bytes");
+    }
+    if (rolls) {
       roll();
     }
     ByteBuffer buf = ByteBuffer.allocate(bytes);

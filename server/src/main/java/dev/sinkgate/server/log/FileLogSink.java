@@ -79,6 +79,14 @@ public final class FileLogSink implements RecordSink {
   private volatile boolean closed;
   private volatile String failure;
   private final List<Runnable> healthListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> writtenListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Work for the writer thread, the only one that touches the log (see {@link #onWriter}). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The offset after the last record stored for good: acknowledged, never cut back. Writer thread writes it. */
+  private volatile long writtenEnd;
+  /** The offset up to which stored records are known synced ({@code <= writtenEnd}). Writer thread writes it. */
+  private volatile long syncedEnd;
   /** Writer thread only: when retention by age is next checked, in {@link #ticker} nanos. */
   private long retentionDueNanos;
   /** Writer thread only: records were written since the last sync ({@link FsyncPolicy#INTERVAL}). */
@@ -130,6 +138,8 @@ public final class FileLogSink implements RecordSink {
     this.ticker = ticker;
     this.budget = new QueueBudget("route '" + name + "'", maxQueuedRecords, maxQueuedBytes);
     this.retentionDueNanos = ticker.getAsLong() + RETENTION_CHECK_NANOS;
+    this.writtenEnd = log.nextOffset();
+    this.syncedEnd = log.firstOffset(); // what recovery found may not be synced yet: see syncWritten()
     this.acks = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "sinkgate-filelog-" + name + "-acks");
       t.setDaemon(true);
@@ -214,6 +224,7 @@ public final class FileLogSink implements RecordSink {
         // A bug must not kill the writer: the route fails visibly instead (UNAVAILABLE, NOT_SERVING).
         markFailed(new IOException("unexpected " + e, e));
       }
+      runTasks();
       if (!probes.isEmpty()) {
         // After the acks of what was committed before them.
         List<Pending> answered = List.copyOf(probes);
@@ -263,6 +274,7 @@ public final class FileLogSink implements RecordSink {
     }
     try {
       log.sync();
+      syncedEnd = writtenEnd;
     } catch (IOException e) {
       markFailed(e);
     }
@@ -348,6 +360,13 @@ public final class FileLogSink implements RecordSink {
       unsynced = true;
       syncDueNanos = ticker.getAsLong() + syncIntervalNanos;
     }
+    writtenEnd = first + live.size();
+    if (level == Durability.DURABILITY_SYNCED) {
+      syncedEnd = writtenEnd;
+    }
+    for (Runnable listener : writtenListeners) {
+      listener.run();
+    }
     Durability durability = level;
     acknowledge(() -> {
       // Last first: a stream whose records share this group sees its head record complete
@@ -421,6 +440,87 @@ public final class FileLogSink implements RecordSink {
     }
   }
 
+  /**
+   * The offset after the last record stored for good: acknowledged (or about to be) and
+   * never cut back, unlike a record a failed write or fsync refused. A reader of the log
+   * (the spool's forwarder) reads no further than this.
+   */
+  public long writtenEnd() {
+    return writtenEnd;
+  }
+
+  /** The offset up to which the stored records are known synced; at most {@link #writtenEnd()}. */
+  public long syncedEnd() {
+    return syncedEnd;
+  }
+
+  /** Registers {@code listener} to run on the writer thread each time {@link #writtenEnd()} grows; it must not block. */
+  public void onWritten(Runnable listener) {
+    writtenListeners.add(listener);
+  }
+
+  /**
+   * Syncs every record stored so far, whatever the fsync policy, and completes with the new
+   * {@link #syncedEnd()}; fails UNAVAILABLE if the log failed or the sink is closed.
+   */
+  public CompletableFuture<Long> syncWritten() {
+    return onWriter(() -> {
+      if (syncedEnd < writtenEnd) {
+        log.sync();
+        syncedEnd = writtenEnd;
+        unsynced = false;
+      }
+      return syncedEnd;
+    });
+  }
+
+  /**
+   * Deletes the log's closed segments whose records all lie below {@code offset} (see
+   * {@link FileLog#trimBefore}), on the writer thread; completes with how many were deleted.
+   */
+  public CompletableFuture<Integer> trimBefore(long offset) {
+    return onWriter(() -> log.trimBefore(offset));
+  }
+
+  /** Runs {@code task} on the writer thread, between groups, or fails UNAVAILABLE once the log failed or closed. */
+  private <T> CompletableFuture<T> onWriter(java.util.concurrent.Callable<T> task) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    closeLock.readLock().lock();
+    try {
+      if (closed) {
+        return CompletableFuture.failedFuture(unavailable("route '" + name + "' is closed"));
+      }
+      tasks.add(() -> {
+        if (failure != null) {
+          result.completeExceptionally(unavailable(failure));
+          return;
+        }
+        try {
+          result.complete(task.call());
+        } catch (IOException e) {
+          if (log.broken()) {
+            markFailed(e);
+          }
+          result.completeExceptionally(unavailable("route '" + name + "': " + e.getMessage()));
+        } catch (Exception e) {
+          result.completeExceptionally(e);
+        }
+      });
+      queue.add(new Pending(null, new CompletableFuture<>())); // wakes the writer
+      return result;
+    } finally {
+      closeLock.readLock().unlock();
+    }
+  }
+
+  /** Runs the queued {@link #onWriter} tasks: on the writer thread, or in close once it ended. */
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      task.run();
+    }
+  }
+
   /** True while the log accepts records (no fsync failure). */
   @Override
   public boolean healthy() {
@@ -464,6 +564,7 @@ public final class FileLogSink implements RecordSink {
         interrupted = true;
       }
     }
+    runTasks(); // queued before close, after the writer's last pass
     try {
       log.close();
     } catch (IOException e) {

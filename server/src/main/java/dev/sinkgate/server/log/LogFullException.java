@@ -14,6 +14,11 @@ public final class LogFullException extends IOException {
     super("file log " + dir + ": the file system is full (" + cause.getMessage() + ")", cause);
   }
 
+  /** The log reached its {@link FileLog.Options#capacityBytes()}. */
+  LogFullException(Path dir, String why) {
+    super("file log " + dir + " is full: " + why);
+  }
+
   /** True if {@code e} is the JDK's report of ENOSPC or EDQUOT. */
   static boolean isFull(IOException e) {
     String m = e.getMessage();

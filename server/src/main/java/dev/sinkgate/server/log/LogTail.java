@@ -15,14 +15,21 @@ import java.util.List;
 public final class LogTail {
   private final Path dir;
   private final long fromOffset;
+  private final LogFiles files;
   private Path segment;
   /** Where the next scan of {@link #segment} resumes; -1 for just after its header. */
   private long position = -1;
 
   /** Follows the log in {@code dir} from {@code fromOffset}. Opens nothing until the first poll. */
   public LogTail(Path dir, long fromOffset) {
+    this(dir, fromOffset, LogFiles.SYSTEM);
+  }
+
+  /** As above, reading the segments through {@code files} (a test counts the bytes read). */
+  public LogTail(Path dir, long fromOffset, LogFiles files) {
     this.dir = dir;
     this.fromOffset = fromOffset;
+    this.files = files;
   }
 
   /**
@@ -41,7 +48,7 @@ public final class LogTail {
     while (true) {
       SegmentScanner opened;
       try {
-        opened = position < 0 ? new SegmentScanner(segment) : new SegmentScanner(segment, position);
+        opened = position < 0 ? new SegmentScanner(files, segment) : new SegmentScanner(files, segment, position);
       } catch (NoSuchFileException e) {
         // Retention deleted the segment being followed: go on with the oldest one after it.
         Path next = firstAfter(LogReader.segments(dir), LogReader.baseOffset(segment));

@@ -41,7 +41,12 @@ final class SegmentScanner implements Closeable {
 
   /** Opens {@code file} to resume at {@code position}, the {@link #validEnd()} of an earlier scan. */
   SegmentScanner(Path file, long position) throws IOException {
-    this(LogFiles.SYSTEM, file);
+    this(LogFiles.SYSTEM, file, position);
+  }
+
+  /** As above, reading through {@code files}. */
+  SegmentScanner(LogFiles files, Path file, long position) throws IOException {
+    this(files, file);
     if (position < this.position) {
       in.close();
       throw new IllegalArgumentException("position " + position + " (expected: >= "

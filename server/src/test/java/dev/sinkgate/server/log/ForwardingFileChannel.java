@@ -15,10 +15,10 @@ import java.nio.channels.WritableByteChannel;
  * of those sees all traffic; the scattering forms and {@code transferTo/From} are routed
  * through them too.
  */
-class ForwardingFileChannel extends FileChannel {
+public class ForwardingFileChannel extends FileChannel {
   protected final FileChannel delegate;
 
-  ForwardingFileChannel(FileChannel delegate) {
+  public ForwardingFileChannel(FileChannel delegate) {
     this.delegate = delegate;
   }
 

@@ -10,10 +10,10 @@ import java.nio.file.Path;
  * that observe or change a few of them: a subclass overrides {@link #wrap} to put a
  * {@link ForwardingFileChannel} around each channel the log opens.
  */
-class ForwardingLogFiles implements LogFiles {
+public class ForwardingLogFiles implements LogFiles {
   private final LogFiles delegate;
 
-  ForwardingLogFiles(LogFiles delegate) {
+  public ForwardingLogFiles(LogFiles delegate) {
     this.delegate = delegate;
   }
 
