@@ -93,9 +93,18 @@ final class InteropProcesses {
   /** Runs {@code language}'s client ({@code sinkgate_write}) with {@code args} to completion. */
   static ChildProcess.Finished runClient(Language language, String name, Path dir, Duration timeout, String... args)
       throws IOException, InterruptedException {
+    return ChildProcess.run(name, clientCommand(language, args), dir, dir, timeout);
+  }
+
+  /** Starts {@code language}'s client with {@code args} without waiting, for clients that run side by side. */
+  static ChildProcess startClient(Language language, String name, Path dir, String... args) throws IOException {
+    return ChildProcess.start(name, clientCommand(language, args), dir, dir);
+  }
+
+  private static List<String> clientCommand(Language language, String... args) {
     List<String> command = language.command("sinkgate_write");
     command.addAll(List.of(args));
-    return ChildProcess.run(name, command, dir, dir, timeout);
+    return command;
   }
 
   /** Writes {@code records} as record lines, the clients' {@code --input}. */

@@ -176,6 +176,39 @@ class InteropSinkTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Language.class)
+  void concurrentStreamsFromTwoProducers_eachStoredCompleteAndInOrder(Language sinkLanguage) throws Exception {
+    Language client = other(sinkLanguage);
+    InteropProcesses.requireInstalled(client, tmp);
+    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    int each = 2_000;
+    List<String> producers = List.of("producer-a", "producer-b");
+    try (InteropProcesses.Sink sink = InteropProcesses.startSink(sinkLanguage, "sink", tmp.resolve("r.jsonl"), tmp)) {
+      List<ChildProcess> clients = new ArrayList<>();
+      try {
+        for (String producer : producers) {
+          Path input = tmp.resolve(producer + ".jsonl");
+          InteropProcesses.writeInput(input, InteropRecord.generate(each, producer, producer.hashCode()));
+          clients.add(InteropProcesses.startClient(client, producer, tmp, "--target", sink.target(),
+              "--input", input.toString(), "--stream", "--timeout", "120"));
+        }
+        for (ChildProcess c : clients) {
+          assertEquals(0, c.awaitExit(CLIENT_RUN), () -> c + " failed; stderr: " + stderr(c));
+          assertEquals((long) each, jsonLines(c.stdout()).get(0).get("count"), c + "'s final ack");
+        }
+      } finally {
+        clients.forEach(ChildProcess::close);
+      }
+      List<InteropRecord> stored = sink.records();
+      for (String producer : producers) {
+        assertSameRecords(InteropRecord.generate(each, producer, producer.hashCode()),
+            stored.stream().filter(r -> r.producerId().equals(producer)).toList());
+      }
+      assertEquals(2 * each, stored.size(), "records stored from both streams");
+    }
+  }
+
   static void assertSameRecords(List<InteropRecord> expected, List<InteropRecord> actual) {
     assertEquals(expected.size(), actual.size(), "records stored");
     for (int i = 0; i < expected.size(); i++) {
@@ -205,10 +238,14 @@ class InteropSinkTest {
   }
 
   private static String stderr(InteropProcesses.Sink sink) {
+    return stderr(sink.process());
+  }
+
+  private static String stderr(ChildProcess child) {
     try {
-      return sink.process().stderr();
+      return child.stderr();
     } catch (IOException e) {
-      return "";
+      return "(unreadable: " + e + ")";
     }
   }
 
