@@ -109,9 +109,7 @@ class InteropSinkTest {
   @ParameterizedTest
   @EnumSource(Language.class)
   void recordPastItsDeadline_isNotStored_butOneWithinItIs(Language sinkLanguage) throws Exception {
-    Language client = other(sinkLanguage);
-    InteropProcesses.requireInstalled(client, tmp);
-    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    Language client = clientFor(sinkLanguage);
     // The sink waits 1 s before storing each record, so a 0.3 s deadline passes first.
     try (InteropProcesses.Sink sink = InteropProcesses.startSink(sinkLanguage, "slow-sink",
         tmp.resolve("records.jsonl"), tmp, "--delay", "1")) {
@@ -144,9 +142,7 @@ class InteropSinkTest {
   @EnumSource(Language.class)
   void emptyAndFourMebibyteRecordsAreStored_oneByteMoreIsInvalidArgumentNamingTheLimit(Language sinkLanguage)
       throws Exception {
-    Language client = other(sinkLanguage);
-    InteropProcesses.requireInstalled(client, tmp);
-    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    Language client = clientFor(sinkLanguage);
     byte[] atLimit = new byte[MAX_RECORD_BYTES];
     new Random(7).nextBytes(atLimit);
     List<InteropRecord> fit = List.of(new InteropRecord("", Map.of(), new byte[0], "", 0),
@@ -179,9 +175,7 @@ class InteropSinkTest {
   @ParameterizedTest
   @EnumSource(Language.class)
   void concurrentStreamsFromTwoProducers_eachStoredCompleteAndInOrder(Language sinkLanguage) throws Exception {
-    Language client = other(sinkLanguage);
-    InteropProcesses.requireInstalled(client, tmp);
-    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    Language client = clientFor(sinkLanguage);
     int each = 2_000;
     List<String> producers = List.of("producer-a", "producer-b");
     try (InteropProcesses.Sink sink = InteropProcesses.startSink(sinkLanguage, "sink", tmp.resolve("r.jsonl"), tmp)) {
@@ -216,8 +210,12 @@ class InteropSinkTest {
     }
   }
 
-  private static Language other(Language language) {
-    return language == Language.PYTHON ? Language.NODE : Language.PYTHON;
+  /** The other language's client, for a sink in {@code sinkLanguage}; fails unless both are installed. */
+  private Language clientFor(Language sinkLanguage) throws Exception {
+    Language client = sinkLanguage == Language.PYTHON ? Language.NODE : Language.PYTHON;
+    InteropProcesses.requireInstalled(client, tmp);
+    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    return client;
   }
 
   private static String[] withTarget(InteropProcesses.Sink sink, String... args) {
