@@ -20,7 +20,7 @@ const { grpc, loadProtos, requestFromLine } = require('./sinkgate_proto');
 function parseArgs(argv) {
   const args = {
     target: '127.0.0.1:50051', sink: '', key: '', headers: {}, data: [], input: null, count: 0,
-    producerId: '', firstSequence: 1n, stream: false, timeout: 10,
+    producerId: '', firstSequence: 1n, stream: false, timeout: 10, connectTimeout: 30,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -43,17 +43,19 @@ function parseArgs(argv) {
     else if (a === '--first-sequence') args.firstSequence = BigInt(value());
     else if (a === '--stream') args.stream = true;
     else if (a === '--timeout') args.timeout = Number(value());
+    else if (a === '--connect-timeout') args.connectTimeout = Number(value());
     else usage(`unknown argument '${a}'`);
   }
   if (!Number.isInteger(args.count) || args.count < 0) usage(`--count: '${args.count}' (expected: an integer >= 0)`);
   if (!(args.timeout > 0)) usage(`--timeout: '${args.timeout}' (expected: seconds > 0)`);
+  if (!(args.connectTimeout > 0)) usage(`--connect-timeout: '${args.connectTimeout}' (expected: seconds > 0)`);
   return args;
 }
 
 function usage(problem) {
   process.stderr.write(`sinkgate_write: ${problem}\nusage: node sinkgate_write.js [--target HOST:PORT] [--sink NAME]`
     + ' [--key K] [--header N=V]... [--data TEXT]... [--input FILE|-] [--count N] [--producer-id P]'
-    + ' [--first-sequence S] [--stream] [--timeout SECONDS]\n');
+    + ' [--first-sequence S] [--stream] [--timeout SECONDS] [--connect-timeout SECONDS]\n');
   process.exit(2);
 }
 
@@ -120,12 +122,25 @@ async function writeStream(stub, args) {
   }
 }
 
+/** Waits up to --connect-timeout for a connection; fails UNAVAILABLE saying so. */
+function connect(stub, args) {
+  return new Promise((resolve, reject) => {
+    stub.waitForReady(Date.now() + args.connectTimeout * 1000, (err) => {
+      if (!err) return resolve();
+      return reject({ code: grpc.status.UNAVAILABLE,
+        details: `no connection to ${args.target} within ${args.connectTimeout}s (--connect-timeout)` });
+    });
+  });
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const { sinkgate } = loadProtos();
   const stub = new sinkgate.Sink(args.target, grpc.credentials.createInsecure(),
     { 'grpc.max_send_message_length': 8 << 20 });
   try {
+    // Connect first, so --timeout bounds the calls, not the connection.
+    await connect(stub, args);
     await (args.stream ? writeStream(stub, args) : writeUnary(stub, args));
   } catch (e) {
     fail(e);

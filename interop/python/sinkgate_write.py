@@ -65,6 +65,8 @@ def main():
     p.add_argument("--first-sequence", type=int, default=1, help="the sequence of the first record given --producer-id")
     p.add_argument("--stream", action="store_true", help="send everything over one WriteStream")
     p.add_argument("--timeout", type=float, default=10.0, help="deadline per call (the whole stream), seconds")
+    p.add_argument("--connect-timeout", type=float, default=30.0,
+                   help="seconds to connect before the first call (not counted in --timeout)")
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sinkgate-py-") as stubs:
@@ -76,6 +78,13 @@ def main():
         options = [("grpc.max_send_message_length", 8 << 20)]
         with grpc.insecure_channel(args.target, options=options) as channel:
             stub = sink_pb2_grpc.SinkStub(channel)
+            try:
+                # Connect first, so --timeout bounds the calls, not the connection.
+                grpc.channel_ready_future(channel).result(timeout=args.connect_timeout)
+            except grpc.FutureTimeoutError:
+                print("sinkgate_write: UNAVAILABLE: no connection to %s within %gs (--connect-timeout)"
+                      % (args.target, args.connect_timeout), file=sys.stderr)
+                return 1
             try:
                 if args.stream:
                     last = None

@@ -110,12 +110,13 @@ class InteropSinkTest {
   @EnumSource(Language.class)
   void recordPastItsDeadline_isNotStored_butOneWithinItIs(Language sinkLanguage) throws Exception {
     Language client = clientFor(sinkLanguage);
-    // The sink waits 1 s before storing each record, so a 0.3 s deadline passes first.
+    // The sink waits 3 s before storing each record, so a 1 s deadline passes first. (The
+    // clients connect before the deadline starts, so the record does reach the sink.)
     try (InteropProcesses.Sink sink = InteropProcesses.startSink(sinkLanguage, "slow-sink",
-        tmp.resolve("records.jsonl"), tmp, "--delay", "1")) {
+        tmp.resolve("records.jsonl"), tmp, "--delay", "3")) {
       for (String mode : List.of("unary", "stream")) {
         List<String> args = new ArrayList<>(List.of("--target", sink.target(), "--data", "late " + mode,
-            "--timeout", "0.3"));
+            "--timeout", "1"));
         if (mode.equals("stream")) {
           args.add("--stream");
         }
@@ -126,7 +127,7 @@ class InteropSinkTest {
       }
       // The sink says when it dropped each record; only then is "not stored" a fact. It sees
       // either its own deadline pass or the client cancel at its (slightly earlier) deadline.
-      Poll.until(Duration.ofSeconds(30), () -> stderr(sink).split("not storing ", -1).length == 3,
+      Poll.until(Duration.ofSeconds(60), () -> stderr(sink).split("not storing ", -1).length == 3,
           () -> "the sink to report two records it did not store; stderr:\n" + stderr(sink));
       assertEquals(List.of(), sink.records(), "records stored past their deadline");
 
