@@ -113,7 +113,17 @@ class RecordFile {
 
 /** The Sink handlers over a RecordFile. */
 function sinkService(recordFile, durability, delaySeconds) {
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Waits ms, or less if the call is cancelled (or its deadline passes) meanwhile.
+  const holdUnlessCancelled = (call, ms) => new Promise((resolve) => {
+    if (call.cancelled) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    return call.once('cancelled', done);
+  });
 
   async function accept(request, call, where) {
     const size = request.data.length;
@@ -121,7 +131,10 @@ function sinkService(recordFile, durability, delaySeconds) {
       throw statusError(grpc.status.INVALID_ARGUMENT,
         `${where}: ${size} bytes is over this sink's record limit (expected: at most ${MAX_RECORD_BYTES} bytes)`);
     }
-    if (delaySeconds > 0) await sleep(delaySeconds * 1000);
+    if (delaySeconds > 0) {
+      log(`holding ${where} for ${delaySeconds}s (--delay)`);
+      await holdUnlessCancelled(call, delaySeconds * 1000);
+    }
     const deadline = call.getDeadline();
     if (deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now()) {
       log(`not storing ${where}: its deadline passed`);

@@ -124,6 +124,7 @@ class RecordFile:
 
 
 def make_services(pb, grpc, record_file, durability, delay):
+    """The Sink and Health servicers over record_file; delay (seconds) holds each record before storing it."""
     sink_pb2, sink_pb2_grpc, health_pb2, health_pb2_grpc = pb
 
     class FileSink(sink_pb2_grpc.SinkServicer):
@@ -135,8 +136,9 @@ def make_services(pb, grpc, record_file, durability, delay):
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "%s: %d bytes is over this sink's record limit"
                               " (expected: at most %d bytes)" % (where, len(request.data), MAX_RECORD_BYTES))
             if delay > 0:
+                log("holding %s for %gs (--delay)" % (where, delay))
                 ended = threading.Event()
-                context.add_callback(ended.set)
+                context.add_callback(ended.set)  # a cancelled or expired call ends the wait early
                 ended.wait(delay)
             remaining = context.time_remaining()
             if remaining is not None and remaining <= 0:
@@ -169,14 +171,14 @@ def make_services(pb, grpc, record_file, durability, delay):
         def __init__(self):
             self.stopping = threading.Event()
 
-        def _status(self, service, context):
+        def _status(self, service):
             if service not in ("", SERVICE):
                 return None
             ok = record_file.healthy() and not self.stopping.is_set()
             return health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
 
         def Check(self, request, context):
-            status = self._status(request.service, context)
+            status = self._status(request.service)
             if status is None:
                 context.abort(grpc.StatusCode.NOT_FOUND, "unknown service '%s' (expected: '' or '%s')"
                               % (request.service, SERVICE))
@@ -185,7 +187,7 @@ def make_services(pb, grpc, record_file, durability, delay):
         def Watch(self, request, context):
             ended = threading.Event()
             context.add_callback(ended.set)
-            status = self._status(request.service, context)
+            status = self._status(request.service)
             yield health_pb2.HealthCheckResponse(
                 status=health_pb2.HealthCheckResponse.SERVICE_UNKNOWN if status is None else status)
             # The status changes only when the sink stops (or the file fails, seen by the next Check).

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.proto.v1.WriteAck;
+import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.InteropProcesses.Language;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -12,6 +16,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The Python and Node sinks (interop/), each a real child process, written to by the other
  * language's client: 10,000 records byte-exact and in order, deduplicated across a sink
- * restart, nothing stored past its deadline, health served, the record limit enforced.
+ * restart, nothing stored past its deadline or from a cancelled stream, concurrent streams,
+ * health served, the record limit enforced.
  */
 class InteropSinkTest {
   private static final int RECORDS = 10_000;
@@ -136,6 +143,46 @@ class InteropSinkTest {
       assertEquals(0, inTime.exitCode(), inTime::describe);
       assertEquals(List.of("in time"), sink.records().stream()
           .map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Language.class)
+  void cancelledStream_recordTheSinkHoldsIsNotStored(Language sinkLanguage) throws Exception {
+    InteropProcesses.requireInstalled(sinkLanguage, tmp);
+    try (InteropProcesses.Sink sink = InteropProcesses.startSink(sinkLanguage, "slow-sink",
+        tmp.resolve("records.jsonl"), tmp, "--delay", "20")) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", sink.port()).usePlaintext().build();
+      try {
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        StreamObserver<WriteRequest> requests = SinkGrpc.newStub(channel).writeStream(new StreamObserver<>() {
+          @Override
+          public void onNext(WriteAck ack) {
+            ended.completeExceptionally(new AssertionError("an ack for a record the sink holds: " + ack));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.completeExceptionally(new AssertionError("the stream completed"));
+          }
+        });
+        requests.onNext(WriteRequest.newBuilder().setData(ByteString.copyFromUtf8("cancelled")).build());
+        Poll.until(Duration.ofSeconds(60), () -> stderr(sink).contains("holding record 0"),
+            () -> "the sink to hold record 0; stderr:\n" + stderr(sink));
+        requests.onError(Status.CANCELLED.withDescription("the test cancels the stream").asRuntimeException());
+        assertEquals(Status.Code.CANCELLED, Status.fromThrowable(ended.get(60, TimeUnit.SECONDS)).getCode());
+        Poll.until(Duration.ofSeconds(60), () -> stderr(sink).contains("not storing record 0: the call was cancelled"),
+            () -> "the sink to drop the cancelled record; stderr:\n" + stderr(sink));
+        assertEquals(List.of(), sink.records(), "records stored from a cancelled stream");
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
     }
   }
 
