@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real child process for tests, with its stdout and stderr captured in files (files,
@@ -100,6 +102,46 @@ public final class ChildProcess implements AutoCloseable {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       return "";
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for {@code announcement} (whose group 1 is a port number) to
+   * appear in a complete line of the child's stdout or stderr and returns the port; fails
+   * with the child's output if it exits first. For servers that print the port they listen on.
+   */
+  int awaitPort(Pattern announcement, Duration timeout) throws InterruptedException, IOException {
+    int[] port = {-1};
+    Poll.until(timeout, () -> {
+      if (!process.isAlive()) {
+        return true; // reported below, with its output
+      }
+      // Complete lines only, so a port half-written at the moment of reading is never taken.
+      String lines = completeLines(outputOrProblem(stdout)) + completeLines(outputOrProblem(stderr));
+      Matcher m = announcement.matcher(lines);
+      if (m.find()) {
+        port[0] = Integer.parseInt(m.group(1));
+        return true;
+      }
+      return false;
+    }, () -> name + " to print a line matching '" + announcement + "'; so far:\n--- stdout ---\n"
+        + outputOrProblem(stdout) + "--- stderr ---\n" + outputOrProblem(stderr));
+    if (port[0] < 0) {
+      throw new AssertionError(name + " exited with code " + process.exitValue() + " before listening\n"
+          + "--- stdout ---\n" + stdout() + "--- stderr ---\n" + stderr());
+    }
+    return port[0];
+  }
+
+  private static String completeLines(String output) {
+    return output.substring(0, output.lastIndexOf('\n') + 1);
+  }
+
+  private static String outputOrProblem(Path file) {
+    try {
+      return read(file);
+    } catch (IOException e) {
+      return "(" + file.getFileName() + " unreadable: " + e + ")\n";
     }
   }
 

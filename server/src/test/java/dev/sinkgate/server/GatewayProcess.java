@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,34 +36,10 @@ final class GatewayProcess implements AutoCloseable {
     ChildProcess child = ChildProcess.start("gateway", ChildProcess.java(Main.class.getName(), args.toArray(String[]::new)),
         dir, dir);
     try {
-      int[] port = {-1};
-      Poll.until(startTimeout, () -> {
-        if (!child.process().isAlive()) {
-          return true; // reported below, with its output
-        }
-        Matcher m = SERVING.matcher(stderrOrEmpty(child));
-        if (m.find()) {
-          port[0] = Integer.parseInt(m.group(1));
-          return true;
-        }
-        return false;
-      }, () -> "the gateway to print its serving line; stderr so far:\n" + stderrOrEmpty(child));
-      if (port[0] < 0) {
-        throw new AssertionError("the gateway exited with code " + child.process().exitValue()
-            + " before serving\n--- stdout ---\n" + child.stdout() + "--- stderr ---\n" + child.stderr());
-      }
-      return new GatewayProcess(child, port[0]);
+      return new GatewayProcess(child, child.awaitPort(SERVING, startTimeout));
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
       child.close();
       throw e;
-    }
-  }
-
-  private static String stderrOrEmpty(ChildProcess child) {
-    try {
-      return child.stderr();
-    } catch (IOException e) {
-      return "(stderr unreadable: " + e + ")";
     }
   }
 

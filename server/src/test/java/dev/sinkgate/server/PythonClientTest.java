@@ -4,16 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.sinkgate.server.log.FileLog;
-import dev.sinkgate.server.log.FileLogSink;
-import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.log.LogReader;
-import dev.sinkgate.server.route.Route;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,14 +34,6 @@ class PythonClientTest {
   private static final int STREAMED = 50;
 
   @TempDir Path tmp;
-
-  private static Path repoRoot() {
-    String root = System.getProperty("sinkgate.repo.root");
-    if (root == null) {
-      throw new AssertionError("system property sinkgate.repo.root is not set (surefire sets it; see the root pom.xml)");
-    }
-    return Path.of(root);
-  }
 
   @BeforeAll
   static void pythonGrpcIsInstalled(@TempDir Path tmp) throws Exception {
@@ -77,8 +63,8 @@ class PythonClientTest {
     String noteHeader = "a=b \"c\" \\d";
     Instant started = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
-    try (TestGateway gw = new TestGateway(List.of(fileRoute("audit", auditDir, warnings),
-        fileRoute("default", defaultDir, warnings)))) {
+    try (TestGateway gw = new TestGateway(List.of(TestGateway.fileRoute("audit", auditDir, warnings),
+        TestGateway.fileRoute("default", defaultDir, warnings)))) {
       String target = "127.0.0.1:" + gw.port();
       List<String> common = List.of("--target", target, "--sink", "audit", "--key", "k",
           "--header", "origin=python", "--header", "note=" + noteHeader, "--timeout", "30");
@@ -143,16 +129,10 @@ class PythonClientTest {
     assertEquals(List.of(), warnings, "file log warnings");
   }
 
-  private static Route fileRoute(String name, Path dir, List<String> warnings) throws IOException {
-    FileLog log = FileLog.open(dir, warnings::add);
-    return new Route(name, new FileLogSink(name, log, FsyncPolicy.ALWAYS, 4096, 64L << 20, Clock.systemUTC()),
-        Route.DEFAULT_MAX_RECORD_BYTES);
-  }
-
   private static List<String> python(List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(PYTHON);
-    command.add(repoRoot().resolve("interop/python/sinkgate_write.py").toString());
+    command.add(InteropProcesses.repoRoot().resolve("interop/python/sinkgate_write.py").toString());
     command.addAll(args);
     return command;
   }

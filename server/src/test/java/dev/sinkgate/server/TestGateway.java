@@ -2,6 +2,9 @@ package dev.sinkgate.server;
 
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.log.FileLog;
+import dev.sinkgate.server.log.FileLogSink;
+import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import io.grpc.ManagedChannel;
@@ -9,6 +12,8 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +85,13 @@ final class TestGateway implements AutoCloseable {
 
   int port() {
     return gateway.boundAddresses().get(0).getPort();
+  }
+
+  /** A route to a file log in {@code dir} that syncs before it acknowledges; the log's warnings go to {@code warnings}. */
+  static Route fileRoute(String name, Path dir, List<String> warnings) throws IOException {
+    FileLog log = FileLog.open(dir, warnings::add);
+    return new Route(name, new FileLogSink(name, log, FsyncPolicy.ALWAYS, 4096, 64L << 20, Clock.systemUTC()),
+        Route.DEFAULT_MAX_RECORD_BYTES);
   }
 
   @Override
