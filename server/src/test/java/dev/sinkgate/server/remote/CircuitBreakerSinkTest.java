@@ -1,7 +1,6 @@
 package dev.sinkgate.server.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.proto.v1.Durability;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /** Every transition of the breaker, on a fake clock. */
@@ -33,14 +31,6 @@ class CircuitBreakerSinkTest {
     return new RecordRejectedException(Reason.UNAVAILABLE, "downstream answered UNAVAILABLE: down");
   }
 
-  private static RecordRejectedException rejection(CompletableFuture<Accepted> f) {
-    try {
-      f.join();
-      throw new AssertionError("expected a failure");
-    } catch (CompletionException e) {
-      return assertInstanceOf(RecordRejectedException.class, e.getCause());
-    }
-  }
 
   @Test
   void closed_opensWhenTheFailureRateOverAFullWindowReachesTheLimit() {
@@ -101,7 +91,7 @@ class CircuitBreakerSinkTest {
     downstream.always = new RecordRejectedException(Reason.INVALID, "downstream answered INVALID_ARGUMENT: bad");
     try (CircuitBreakerSink b = breaker(downstream, 0.5, 4, 2, 1)) {
       for (int i = 0; i < 20; i++) {
-        assertEquals(Reason.INVALID, rejection(b.append(Record.of(new byte[1]))).reason());
+        assertEquals(Reason.INVALID, ScriptedSink.rejection(b.append(Record.of(new byte[1]))).reason());
       }
       assertEquals(State.CLOSED, b.state());
       assertEquals(20, downstream.appends.get());
@@ -116,7 +106,7 @@ class CircuitBreakerSinkTest {
       b.append(Record.of(new byte[1]));
       assertEquals(State.OPEN, b.state());
       clock.advance(Duration.ofSeconds(2));
-      RecordRejectedException e = rejection(b.append(Record.of(new byte[1])));
+      RecordRejectedException e = ScriptedSink.rejection(b.append(Record.of(new byte[1])));
       assertEquals(Reason.UNAVAILABLE, e.reason());
       assertEquals(Duration.ofSeconds(3), e.retryAfter());
       assertTrue(e.getMessage().contains("circuit breaker open"), e.getMessage());
@@ -156,7 +146,7 @@ class CircuitBreakerSinkTest {
       assertEquals(State.HALF_OPEN, b.state());
       CompletableFuture<Accepted> probe1 = b.append(Record.of(new byte[1]));
       b.append(Record.of(new byte[1]));
-      RecordRejectedException third = rejection(b.append(Record.of(new byte[1])));
+      RecordRejectedException third = ScriptedSink.rejection(b.append(Record.of(new byte[1])));
       assertEquals(Reason.UNAVAILABLE, third.reason());
       assertEquals(4, held.calls.size(), "2 failures + 2 probes reached the downstream, the third waited");
       held.calls.get(2).complete(new Accepted(1, Durability.DURABILITY_DOWNSTREAM, 0));
@@ -178,7 +168,7 @@ class CircuitBreakerSinkTest {
       assertEquals(State.OPEN, b.state());
       clock.advance(OPEN_FOR.minusMillis(1));
       assertEquals(State.OPEN, b.state());
-      assertEquals(Duration.ofMillis(1), rejection(b.append(Record.of(new byte[1]))).retryAfter());
+      assertEquals(Duration.ofMillis(1), ScriptedSink.rejection(b.append(Record.of(new byte[1]))).retryAfter());
       clock.advance(Duration.ofMillis(1));
       assertEquals(State.HALF_OPEN, b.state());
     }

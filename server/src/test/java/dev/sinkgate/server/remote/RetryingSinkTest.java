@@ -2,7 +2,6 @@ package dev.sinkgate.server.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /** The retry decorator on a fake clock: backoff, RetryInfo, deadlines, attempts, the budget, close. */
@@ -40,15 +38,6 @@ class RetryingSinkTest {
     return new Record("k", Map.of(), new byte[] {1, 2, 3}, Long.MAX_VALUE);
   }
 
-  private static Throwable failureOf(CompletableFuture<Accepted> f) {
-    assertTrue(f.isCompletedExceptionally(), () -> "expected a failure, was " + f);
-    try {
-      f.join();
-      throw new AssertionError("not failed");
-    } catch (CompletionException e) {
-      return e.getCause();
-    }
-  }
 
   @Test
   void retryableFailures_areRetriedWithExponentialBackoff_untilOneSucceeds() {
@@ -73,7 +62,7 @@ class RetryingSinkTest {
     downstream.thenFail(invalid);
     try (RetryingSink sink = retrying(POLICY, UNLIMITED)) {
       CompletableFuture<Accepted> f = sink.append(record());
-      assertSame(invalid, failureOf(f));
+      assertSame(invalid, ScriptedSink.rejection(f));
       assertEquals(1, downstream.appends.get());
       assertEquals(0, clock.pending());
     }
@@ -102,7 +91,7 @@ class RetryingSinkTest {
       // Attempts at 0 and 100 ms; the next would start at 300 ms, past the 250 ms deadline.
       assertEquals(2, downstream.appends.get());
       assertEquals(Duration.ofMillis(100), ran);
-      RecordRejectedException e = assertInstanceOf(RecordRejectedException.class, failureOf(f));
+      RecordRejectedException e = ScriptedSink.rejection(f);
       assertEquals(Reason.UNAVAILABLE, e.reason());
       assertEquals(Duration.ofMillis(10), e.retryAfter(), "the caller gets the downstream's RetryInfo");
     }
@@ -115,7 +104,7 @@ class RetryingSinkTest {
       CompletableFuture<Accepted> f = sink.append(record());
       clock.runAll();
       assertEquals(3, downstream.appends.get());
-      assertEquals(Reason.UNAVAILABLE, ((RecordRejectedException) failureOf(f)).reason());
+      assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(f).reason());
     }
   }
 
@@ -162,7 +151,7 @@ class RetryingSinkTest {
     assertFalse(f.isDone());
     sink.close();
     sink.close(); // idempotent
-    assertSame(down, failureOf(f));
+    assertSame(down, ScriptedSink.rejection(f));
     assertTrue(clock.closed());
     assertTrue(downstream.closed.get());
     assertEquals(1, downstream.appends.get());

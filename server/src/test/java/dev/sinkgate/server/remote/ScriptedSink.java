@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ScriptedSink implements RecordSink {
   final AtomicInteger appends = new AtomicInteger();
   final AtomicBoolean closed = new AtomicBoolean();
+  final java.util.List<Record> records = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Deque<RecordRejectedException> script = new ArrayDeque<>();
   volatile RecordRejectedException always;
 
@@ -30,6 +31,7 @@ final class ScriptedSink implements RecordSink {
   @Override
   public CompletableFuture<Accepted> append(Record record) {
     appends.incrementAndGet();
+    records.add(record);
     RecordRejectedException next;
     synchronized (this) {
       next = script.poll();
@@ -44,5 +46,15 @@ final class ScriptedSink implements RecordSink {
   @Override
   public void close() {
     closed.set(true);
+  }
+
+  /** The rejection {@code f} failed with; an assertion error if it did not fail with one. */
+  static RecordRejectedException rejection(CompletableFuture<?> f) {
+    try {
+      f.join();
+      throw new AssertionError("expected a failure, was answered " + f.join());
+    } catch (java.util.concurrent.CompletionException e) {
+      return org.junit.jupiter.api.Assertions.assertInstanceOf(RecordRejectedException.class, e.getCause());
+    }
   }
 }
