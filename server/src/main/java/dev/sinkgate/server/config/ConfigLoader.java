@@ -2,6 +2,7 @@ package dev.sinkgate.server.config;
 
 import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FsyncPolicy;
+import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.SinkNames;
 import java.io.IOException;
@@ -45,6 +46,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *              segment_bytes: 64MiB, retention_bytes: 10GiB, retention_age: 7d }
  *   trash:   { type: discard }
  *   console: { type: stdout }
+ *   thumbs:  { type: remote, targets: ["127.0.0.1:7001", "127.0.0.1:7002"], timeout: 2s,
+ *              retry: { max_attempts: 5, initial_backoff: 50ms, max_backoff: 2s },
+ *              breaker: { failure_rate: 0.5, window: 20, open_for: 5s },
+ *              spool: { path: ./data/spool/thumbs, max_bytes: 1GiB, fsync: interval } }
+ *   both:    { type: tee, routes: [audit, thumbs], ack: all }
  * </pre>
  * Relative paths are resolved against the gateway's working directory.
  */
@@ -61,6 +67,8 @@ public final class ConfigLoader {
   static final long MAX_RECORD_LIMIT = 128L << 20;
 
   private final String source;
+  /** The {@code routes:} node of each tee read so far, by "sinks.NAME", for error positions. */
+  private final Map<String, Node> teeRoutes = new LinkedHashMap<>();
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -133,21 +141,13 @@ public final class ConfigLoader {
     for (Map.Entry<String, NodeTuple> e : sinkNodes.entrySet()) {
       sinks.add(sink(e.getKey(), e.getValue()));
     }
+    checkTees(sinks);
     return new GatewayConfig(source, listen, drain, List.copyOf(sinks));
   }
 
   private List<InetSocketAddress> listen(Node node) throws ConfigException {
-    List<Node> items = new ArrayList<>();
-    if (node instanceof SequenceNode seq) {
-      items.addAll(seq.getValue());
-    } else {
-      items.add(node);
-    }
-    if (items.isEmpty()) {
-      throw error(node, "listen", "no addresses (expected: one or more host:port)");
-    }
     List<InetSocketAddress> out = new ArrayList<>();
-    for (Node item : items) {
+    for (Node item : list(node, "listen", "one or more host:port")) {
       out.add(convert(item, "listen", ConfigValues::listenAddress));
     }
     return List.copyOf(out);
@@ -206,21 +206,116 @@ public final class ConfigLoader {
         throw error(pathTuple.getValueNode(), where + ".path", "empty (expected: a directory path)");
       }
       path = Path.of(p);
-      fsync = FsyncPolicy.ALWAYS;
-      NodeTuple fsyncTuple = keys.get("fsync");
-      if (fsyncTuple != null) {
-        String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
-        List<String> modes = List.of("always", "interval", "never");
-        if (!modes.contains(f)) {
-          throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
-              + " (expected one of: always, interval, never)");
-        }
-        fsync = FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
-      }
+      fsync = fsync(keys, where, FsyncPolicy.ALWAYS);
       fsyncInterval = fsyncInterval(keys, where, fsync);
     }
     FileLog.Options log = type == SinkType.FILE ? logOptions(keys, where) : null;
-    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log);
+    RemoteConfig remote = type == SinkType.REMOTE ? RemoteKeys.parse(this, name, body, keys, where) : null;
+    TeeConfig tee = type == SinkType.TEE ? tee(body, keys, where) : null;
+    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log,
+        remote, tee);
+  }
+
+  /** {@code fsync}: always, interval or never; {@code dflt} when absent. */
+  FsyncPolicy fsync(Map<String, NodeTuple> keys, String where, FsyncPolicy dflt) throws ConfigException {
+    NodeTuple fsyncTuple = keys.get("fsync");
+    if (fsyncTuple == null) {
+      return dflt;
+    }
+    String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
+    List<String> modes = List.of("always", "interval", "never");
+    if (!modes.contains(f)) {
+      throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
+          + " (expected one of: always, interval, never)");
+    }
+    return FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
+  }
+
+  /** {@code routes: [a, b]} and {@code ack: all|any}; that the routes exist is checked once all are read. */
+  private TeeConfig tee(Node body, Map<String, NodeTuple> keys, String where) throws ConfigException {
+    NodeTuple routesTuple = keys.get("routes");
+    if (routesTuple == null) {
+      throw error(body, where, "a tee needs 'routes', the routes each record goes to (e.g. routes: [audit, thumbs])");
+    }
+    List<String> routes = new ArrayList<>();
+    for (Node item : list(routesTuple.getValueNode(), where + ".routes", "one or more route names")) {
+      String r = scalar(item, where + ".routes");
+      if (routes.contains(r)) {
+        throw error(item, where + ".routes", "'" + r + "' is named twice (expected: each route once)");
+      }
+      routes.add(r);
+    }
+    teeRoutes.put(where, routesTuple.getValueNode());
+    TeeRecordSink.Ack ack = TeeRecordSink.Ack.ALL;
+    NodeTuple ackTuple = keys.get("ack");
+    if (ackTuple != null) {
+      String a = scalar(ackTuple.getValueNode(), where + ".ack");
+      if (!a.equals("all") && !a.equals("any")) {
+        throw error(ackTuple.getValueNode(), where + ".ack", "'" + a + "'" + suggestion(a, List.of("all", "any"))
+            + " (expected: all, to answer once every route accepted, or any, once one did)");
+      }
+      ack = TeeRecordSink.Ack.valueOf(a.toUpperCase(Locale.ROOT));
+    }
+    return new TeeConfig(List.copyOf(routes), ack);
+  }
+
+  /** Every tee names routes defined here, not itself, and no chain of tees comes back to where it started. */
+  private void checkTees(List<SinkConfig> sinks) throws ConfigException {
+    Map<String, SinkConfig> byName = new LinkedHashMap<>();
+    for (SinkConfig c : sinks) {
+      byName.put(c.name(), c);
+    }
+    for (SinkConfig c : sinks) {
+      if (c.tee() == null) {
+        continue;
+      }
+      String where = "sinks." + c.name() + ".routes";
+      Node node = teeRoutes.get("sinks." + c.name());
+      for (String r : c.tee().routes()) {
+        if (r.equals(c.name())) {
+          throw error(node, where, "'" + r + "' is this tee itself (expected: other routes)");
+        }
+        if (!byName.containsKey(r)) {
+          throw error(node, where, "no route named '" + r + "'" + suggestion(r, List.copyOf(byName.keySet()))
+              + " (routes defined: " + String.join(", ", byName.keySet()) + ")");
+        }
+      }
+      List<String> cycle = cycleFrom(c.name(), byName, new ArrayList<>());
+      if (cycle != null) {
+        throw error(node, where, "the tees form a cycle: " + String.join(" -> ", cycle)
+            + " (expected: a tee never reaches itself through other tees)");
+      }
+    }
+  }
+
+  private static List<String> cycleFrom(String name, Map<String, SinkConfig> byName, List<String> path) {
+    if (path.contains(name)) {
+      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
+      cycle.add(name);
+      return cycle;
+    }
+    SinkConfig c = byName.get(name);
+    if (c == null || c.tee() == null) {
+      return null;
+    }
+    path.add(name);
+    for (String r : c.tee().routes()) {
+      List<String> cycle = cycleFrom(r, byName, path);
+      if (cycle != null) {
+        return cycle;
+      }
+    }
+    path.remove(path.size() - 1);
+    return null;
+  }
+
+  /** A scalar or a list of scalars, as a list of nodes; never empty ({@code expected} says what belongs there). */
+  List<Node> list(Node node, String where, String expected) throws ConfigException {
+    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+    if (items.isEmpty()) {
+      throw error(node, where, "an empty list (expected: " + expected + ")");
+    }
+    return items;
   }
 
   /**
@@ -256,7 +351,7 @@ public final class ConfigLoader {
    * {@code fsync_interval}: only with {@code fsync: interval}, where it defaults to 1s. Refused
    * with the other modes rather than ignored, so nobody believes a setting that does nothing.
    */
-  private Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
+  Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
       throws ConfigException {
     NodeTuple t = keys.get("fsync_interval");
     if (fsync != FsyncPolicy.INTERVAL) {
@@ -278,7 +373,7 @@ public final class ConfigLoader {
     return d;
   }
 
-  private long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)
+  long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)
       throws ConfigException {
     NodeTuple t = keys.get(key);
     if (t == null) {
@@ -288,7 +383,7 @@ public final class ConfigLoader {
   }
 
   /** The keys of a mapping node, checked against {@code allowed} (null: any key). */
-  private Map<String, NodeTuple> mapping(Node node, String where, List<String> allowed)
+  Map<String, NodeTuple> mapping(Node node, String where, List<String> allowed)
       throws ConfigException {
     if (!(node instanceof MappingNode map)) {
       throw error(node, where, "expected a mapping (key: value), found " + describe(node));
@@ -316,18 +411,18 @@ public final class ConfigLoader {
     }
   }
 
-  private String scalar(Node node, String where) throws ConfigException {
+  String scalar(Node node, String where) throws ConfigException {
     if (!(node instanceof ScalarNode s)) {
       throw error(node, where, "expected a single value, found " + describe(node));
     }
     return s.getValue();
   }
 
-  private interface Parser<T> {
+  interface Parser<T> {
     T parse(String text);
   }
 
-  private <T> T convert(Node node, String where, Parser<T> parser) throws ConfigException {
+  <T> T convert(Node node, String where, Parser<T> parser) throws ConfigException {
     String text = scalar(node, where);
     try {
       return parser.parse(text);
@@ -336,7 +431,7 @@ public final class ConfigLoader {
     }
   }
 
-  private ConfigException error(Node node, String where, String what) {
+  ConfigException error(Node node, String where, String what) {
     Mark m = node.getStartMark();
     return new ConfigException(source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)
         + ": " + where + ": " + what);
