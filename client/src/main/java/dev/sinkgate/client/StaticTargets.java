@@ -41,12 +41,6 @@ final class StaticTargets {
     return registry;
   }
 
-  /** True if {@code target} has the {@code host:port} form (no scheme). */
-  static boolean isHostPort(String target) {
-    Matcher m = HOST_PORT.matcher(target);
-    return m.matches() && Integer.parseInt(m.group(2)) <= 65535;
-  }
-
   private static HostPort parse(String target) {
     Matcher m = HOST_PORT.matcher(target);
     if (!m.matches() || Integer.parseInt(m.group(2)) > 65535) {

@@ -243,7 +243,23 @@ class RemoteRouteTest {
   }
 
   @Test
-  void teeAny_answersAtTheFirstSuccess_andFailsOnlyIfEveryRouteFailed() throws Exception {
+  void aTeeListedBeforeItsRoutes_opensAfterThem_withTheSmallestSizeLimit_andClosesFirst() throws Exception {
+    String yaml = """
+        sinks:
+          both: { type: tee, routes: [small, trash] }
+          small: { type: discard, max_record_bytes: 8 }
+          trash: { type: discard }
+        """;
+    try (Router router = Routes.open(ConfigLoader.parse("order.yaml", yaml).sinks(), System.out, w -> {})) {
+      assertEquals(List.of("small", "trash", "both"), router.names(), "opened after its routes, so closed before them");
+      assertEquals(8, router.routes().get("both").maxRecordBytes());
+      Accepted a = router.resolve("both", 3).sink().append(Record.of(new byte[3])).get(5, TimeUnit.SECONDS);
+      assertEquals(Durability.DURABILITY_MEMORY, a.durability());
+    }
+  }
+
+  @Test
+  void teeAny_answersAtTheFirstSuccess_whileAnotherRouteIsDown() throws Exception {
     try (TestGateway gw = new TestGateway(List.copyOf(teeRouter(closedPort(), "any").routes().values()))) {
       WriteResponse r = gw.blocking(TestGateway.Transport.IN_PROCESS).write(request("both", "one-is-enough"));
       assertEquals(Durability.DURABILITY_SYNCED, r.getDurability(), "answered by the file route");

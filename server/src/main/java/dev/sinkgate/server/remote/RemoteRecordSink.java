@@ -1,6 +1,6 @@
 package dev.sinkgate.server.remote;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.sinkgate.client.RetryPolicy;
 import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.client.SinkException;
@@ -31,6 +31,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * downstream's RetryInfo; {@code DEADLINE_EXCEEDED} → {@link Reason#DEADLINE} (all retryable);
  * {@code NOT_FOUND} → {@link Reason#NO_SUCH_ROUTE}; everything else ({@code INVALID_ARGUMENT},
  * {@code FAILED_PRECONDITION}, {@code INTERNAL}, …) → {@link Reason#INVALID}, not retryable.
+ *
+ * <p>Order: records are sent in the order appended, but calls run concurrently, so with
+ * several targets or a retry a later record can be stored downstream before an earlier one.
+ * A route that needs the downstream to see its order puts a spool in front, which forwards
+ * in order.
  *
  * <p>Owns its client (and so its channel) and closes it in {@link #close()}. Thread-safe.
  */
@@ -95,7 +100,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
         .setSink(downstreamSink)
         .setKey(record.key())
         .putAllHeaders(record.headers())
-        .setData(ByteString.copyFrom(record.data()))
+        .setData(UnsafeByteOperations.unsafeWrap(record.data())) // the record owns its bytes and never changes them
         .setProducerId(record.producerId())
         .setSequence(record.sequence())
         .build();
