@@ -212,11 +212,114 @@ class RemoteRouteTest {
     }
   }
 
+  /** A downstream route that answers every record with {@code rejection}. */
+  private static RecordSink refusing(dev.sinkgate.server.sink.RecordRejectedException rejection) {
+    return new RecordSink() {
+      @Override
+      public CompletableFuture<Accepted> append(Record record) {
+        return CompletableFuture.failedFuture(rejection);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Test
+  void aDownstreamResourceExhausted_keepsItsCodeAndRetryInfo_andNotFoundStaysNotFound() throws Exception {
+    var full = new dev.sinkgate.server.sink.RecordRejectedException(
+        dev.sinkgate.server.sink.RecordRejectedException.Reason.QUEUE_FULL, "queue of 4096 records is full",
+        Duration.ofMillis(700));
+    try (TestGateway downstream = new TestGateway(List.of(new Route("thumbs", refusing(full), 1024)));
+        TestGateway upstream = new TestGateway(List.of(remote("thumbs", List.of("127.0.0.1:" + downstream.port())),
+            new Route("elsewhere", RemoteRecordSink.open("elsewhere", List.of("127.0.0.1:" + downstream.port()),
+                "nosuch", Duration.ofSeconds(5)), 1024)))) {
+      SinkGrpc.SinkBlockingStub stub = upstream.blocking(TestGateway.Transport.IN_PROCESS);
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.write(request("thumbs", "x")));
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("RESOURCE_EXHAUSTED: queue of 4096 records is full"),
+          e.getStatus().getDescription());
+      assertEquals(Duration.ofMillis(700), SinkException.from(e).retryAfter().orElse(null));
+
+      StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
+          () -> stub.write(request("elsewhere", "x")));
+      assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+      assertTrue(missing.getStatus().getDescription().contains("no route named 'nosuch'"),
+          missing.getStatus().getDescription());
+    }
+  }
+
+  /** A downstream route that, once told to hold, holds every record until the test lets go. */
+  private static final class Holding implements RecordSink {
+    final List<CompletableFuture<Accepted>> held = new CopyOnWriteArrayList<>();
+    volatile boolean hold;
+
+    @Override
+    public CompletableFuture<Accepted> append(Record record) {
+      if (!hold) {
+        return CompletableFuture.completedFuture(new Accepted(record.data().length, Durability.DURABILITY_MEMORY, 0));
+      }
+      CompletableFuture<Accepted> f = new CompletableFuture<>();
+      held.add(f);
+      return f;
+    }
+
+    void release() {
+      held.forEach(f -> f.complete(new Accepted(0, Durability.DURABILITY_MEMORY, 0)));
+    }
+
+    @Override
+    public void close() {
+      release();
+    }
+  }
+
+  @Test
+  void eachAttempt_endsAtTheRouteTimeout_orAtTheCallersDeadline_whicheverComesFirst() throws Exception {
+    Holding slow = new Holding();
+    try (TestGateway downstream = new TestGateway(List.of(new Route("thumbs", slow, 1024)));
+        TestGateway upstream = new TestGateway(List.of(
+            new Route("thumbs", RemoteRecordSink.open("thumbs", List.of("127.0.0.1:" + downstream.port()), "thumbs",
+                Duration.ofSeconds(1)), 1024),
+            new Route("patient", RemoteRecordSink.open("patient", List.of("127.0.0.1:" + downstream.port()), "thumbs",
+                Duration.ofSeconds(30)), 1024)))) {
+      try {
+        SinkGrpc.SinkBlockingStub stub = upstream.blocking(TestGateway.Transport.IN_PROCESS);
+        for (String route : List.of("thumbs", "patient")) { // connected before any deadline counts (a loaded machine)
+          Poll.until(Duration.ofSeconds(30), () -> {
+            try {
+              return stub.write(request(route, "warm-up")).getWritten() == 7;
+            } catch (StatusRuntimeException connecting) {
+              return false;
+            }
+          }, () -> "route " + route + " connected");
+        }
+        slow.hold = true;
+        long start = System.nanoTime();
+        StatusRuntimeException byTimeout = assertThrows(StatusRuntimeException.class,
+            () -> stub.withDeadlineAfter(20, TimeUnit.SECONDS).write(request("thumbs", "x")));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, byTimeout.getStatus().getCode());
+        assertTrue(byTimeout.getStatus().getDescription().contains("answered DEADLINE_EXCEEDED"),
+            byTimeout.getStatus().getDescription());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the route timeout did not apply");
+
+        start = System.nanoTime();
+        StatusRuntimeException byCaller = assertThrows(StatusRuntimeException.class,
+            () -> stub.withDeadlineAfter(1, TimeUnit.SECONDS).write(request("patient", "x")));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, byCaller.getStatus().getCode());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the caller's deadline did not apply");
+        Poll.until(Duration.ofSeconds(10), () -> slow.held.size() == 2, () -> "both calls reached the downstream, saw " + slow.held.size());
+      } finally {
+        slow.release();
+      }
+    }
+  }
+
   private Router teeRouter(int downstreamPort, String ack) throws Exception {
     String yaml = """
         sinks:
           audit:  { type: file, path: %s }
-          thumbs: { type: remote, targets: ["127.0.0.1:%d"], timeout: 2s }
+          thumbs: { type: remote, targets: ["127.0.0.1:%d"], timeout: 10s }
           both:   { type: tee, routes: [audit, thumbs], ack: %s }
         """.formatted(tmp.resolve("audit"), downstreamPort, ack);
     return Routes.open(ConfigLoader.parse("tee.yaml", yaml).sinks(),
