@@ -5,6 +5,7 @@ import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -124,11 +125,11 @@ final class StaticTargets {
           groups.add(new EquivalentAddressGroup(a));
         }
       }
-      if (groups.isEmpty()) {
-        listener.onError(Status.UNAVAILABLE.withDescription("none of the targets " + targets + " resolved"));
-        return;
-      }
-      listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+      listener.onResult(ResolutionResult.newBuilder()
+          .setAddressesOrError(groups.isEmpty()
+              ? StatusOr.fromStatus(Status.UNAVAILABLE.withDescription("none of the targets " + targets + " resolved"))
+              : StatusOr.fromValue(groups))
+          .build());
     }
 
     @Override
