@@ -2,7 +2,6 @@ package dev.sinkgate.server.config;
 
 import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FsyncPolicy;
-import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.SinkNames;
 import java.io.IOException;
@@ -67,8 +66,7 @@ public final class ConfigLoader {
   static final long MAX_RECORD_LIMIT = 128L << 20;
 
   private final String source;
-  /** The {@code routes:} node of each tee read so far, by "sinks.NAME", for error positions. */
-  private final Map<String, Node> teeRoutes = new LinkedHashMap<>();
+  private final TeeKeys tees = new TeeKeys(this);
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -141,7 +139,7 @@ public final class ConfigLoader {
     for (Map.Entry<String, NodeTuple> e : sinkNodes.entrySet()) {
       sinks.add(sink(e.getKey(), e.getValue()));
     }
-    checkTees(sinks);
+    tees.check(sinks);
     return new GatewayConfig(source, listen, drain, List.copyOf(sinks));
   }
 
@@ -211,7 +209,7 @@ public final class ConfigLoader {
     }
     FileLog.Options log = type == SinkType.FILE ? logOptions(keys, where) : null;
     RemoteConfig remote = type == SinkType.REMOTE ? RemoteKeys.parse(this, name, body, keys, where) : null;
-    TeeConfig tee = type == SinkType.TEE ? tee(body, keys, where) : null;
+    TeeConfig tee = type == SinkType.TEE ? tees.parse(body, keys, where) : null;
     return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log,
         remote, tee);
   }
@@ -229,84 +227,6 @@ public final class ConfigLoader {
           + " (expected one of: always, interval, never)");
     }
     return FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
-  }
-
-  /** {@code routes: [a, b]} and {@code ack: all|any}; that the routes exist is checked once all are read. */
-  private TeeConfig tee(Node body, Map<String, NodeTuple> keys, String where) throws ConfigException {
-    NodeTuple routesTuple = keys.get("routes");
-    if (routesTuple == null) {
-      throw error(body, where, "a tee needs 'routes', the routes each record goes to (e.g. routes: [audit, thumbs])");
-    }
-    List<String> routes = new ArrayList<>();
-    for (Node item : list(routesTuple.getValueNode(), where + ".routes", "one or more route names")) {
-      String r = scalar(item, where + ".routes");
-      if (routes.contains(r)) {
-        throw error(item, where + ".routes", "'" + r + "' is named twice (expected: each route once)");
-      }
-      routes.add(r);
-    }
-    teeRoutes.put(where, routesTuple.getValueNode());
-    TeeRecordSink.Ack ack = TeeRecordSink.Ack.ALL;
-    NodeTuple ackTuple = keys.get("ack");
-    if (ackTuple != null) {
-      String a = scalar(ackTuple.getValueNode(), where + ".ack");
-      if (!a.equals("all") && !a.equals("any")) {
-        throw error(ackTuple.getValueNode(), where + ".ack", "'" + a + "'" + suggestion(a, List.of("all", "any"))
-            + " (expected: all, to answer once every route accepted, or any, once one did)");
-      }
-      ack = TeeRecordSink.Ack.valueOf(a.toUpperCase(Locale.ROOT));
-    }
-    return new TeeConfig(List.copyOf(routes), ack);
-  }
-
-  /** Every tee names routes defined here, not itself, and no chain of tees comes back to where it started. */
-  private void checkTees(List<SinkConfig> sinks) throws ConfigException {
-    Map<String, SinkConfig> byName = new LinkedHashMap<>();
-    for (SinkConfig c : sinks) {
-      byName.put(c.name(), c);
-    }
-    for (SinkConfig c : sinks) {
-      if (c.tee() == null) {
-        continue;
-      }
-      String where = "sinks." + c.name() + ".routes";
-      Node node = teeRoutes.get("sinks." + c.name());
-      for (String r : c.tee().routes()) {
-        if (r.equals(c.name())) {
-          throw error(node, where, "'" + r + "' is this tee itself (expected: other routes)");
-        }
-        if (!byName.containsKey(r)) {
-          throw error(node, where, "no route named '" + r + "'" + suggestion(r, List.copyOf(byName.keySet()))
-              + " (routes defined: " + String.join(", ", byName.keySet()) + ")");
-        }
-      }
-      List<String> cycle = cycleFrom(c.name(), byName, new ArrayList<>());
-      if (cycle != null) {
-        throw error(node, where, "the tees form a cycle: " + String.join(" -> ", cycle)
-            + " (expected: a tee never reaches itself through other tees)");
-      }
-    }
-  }
-
-  private static List<String> cycleFrom(String name, Map<String, SinkConfig> byName, List<String> path) {
-    if (path.contains(name)) {
-      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
-      cycle.add(name);
-      return cycle;
-    }
-    SinkConfig c = byName.get(name);
-    if (c == null || c.tee() == null) {
-      return null;
-    }
-    path.add(name);
-    for (String r : c.tee().routes()) {
-      List<String> cycle = cycleFrom(r, byName, path);
-      if (cycle != null) {
-        return cycle;
-      }
-    }
-    path.remove(path.size() - 1);
-    return null;
   }
 
   /** A scalar or a list of scalars, as a list of nodes; never empty ({@code expected} says what belongs there). */
