@@ -73,9 +73,10 @@ public final class RetryPolicy {
 
   /**
    * The wait before retry number {@code retry} (1 for the first retry), given a uniform
-   * random number in [0, 1) and the server's advised delay (null if none).
+   * random number in [0, 1) and the server's advised delay (null if none). Public so other
+   * retry loops (the gateway's retrying routes) share this arithmetic.
    */
-  Duration delay(int retry, double random, Duration advised) {
+  public Duration delay(int retry, double random, Duration advised) {
     double base = initialBackoff.toNanos() * Math.pow(multiplier, retry - 1);
     double capped = Math.min(base, maxBackoff.toNanos());
     double jittered = capped * (1 - jitter + 2 * jitter * random);

@@ -13,6 +13,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -58,7 +59,7 @@ public final class SinkClient implements AutoCloseable {
 
   private SinkClient(Builder b) {
     this.target = b.target;
-    this.owned = b.channel == null ? newChannel(b.target) : null;
+    this.owned = b.channel == null ? newChannel(b.targets) : null;
     this.channel = b.channel == null ? owned : b.channel;
     this.deadline = b.deadline;
     this.closeTimeout = b.closeTimeout;
@@ -70,11 +71,14 @@ public final class SinkClient implements AutoCloseable {
     });
   }
 
-  private static ManagedChannel newChannel(String target) {
-    // "host:port", "dns:///host:port" (round-robin over every address), "unix:/path".
-    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-        .defaultLoadBalancingPolicy("round_robin")
-        .build();
+  private static ManagedChannel newChannel(List<String> targets) {
+    // "host:port", "dns:///host:port" (round-robin over every address), "unix:/path";
+    // several host:port targets: round-robin over the list (a resolver of this channel's own).
+    var builder = targets.size() == 1
+        ? Grpc.newChannelBuilder(targets.get(0), InsecureChannelCredentials.create())
+        : Grpc.newChannelBuilder(StaticTargets.target(), InsecureChannelCredentials.create(),
+            StaticTargets.registry(targets));
+    return builder.defaultLoadBalancingPolicy("round_robin").build();
   }
 
   /** A client with default settings for {@code target}, owning its channel. */
@@ -88,13 +92,30 @@ public final class SinkClient implements AutoCloseable {
     if (target.isBlank()) {
       throw new IllegalArgumentException("target: '' (expected: host:port, dns:///host:port or unix:/path)");
     }
-    return new Builder(target, null);
+    return new Builder(target, List.of(target), null);
+  }
+
+  /**
+   * A builder for a client that opens and owns a channel to {@code targets}: one target of
+   * any form {@link #builder(String)} takes, or several {@code host:port}, which the client
+   * round-robins over.
+   */
+  public static Builder builder(List<String> targets) {
+    Objects.requireNonNull(targets, "targets");
+    if (targets.size() == 1) {
+      return builder(targets.get(0));
+    }
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("targets: [] (expected: one or more targets)");
+    }
+    StaticTargets.registry(targets); // validates each one now, not when the channel starts
+    return new Builder(String.join(",", targets), List.copyOf(targets), null);
   }
 
   /** A builder for a client on an existing channel, which the client will not close. */
   public static Builder builder(Channel channel) {
     Objects.requireNonNull(channel, "channel");
-    return new Builder(channel.authority(), channel);
+    return new Builder(channel.authority(), List.of(), channel);
   }
 
   /**
@@ -137,9 +158,14 @@ public final class SinkClient implements AutoCloseable {
    * {@link SinkException} once retries are exhausted or the deadline passed.
    */
   public CompletableFuture<WriteResponse> writeAsync(WriteRequest request) {
+    return writeAsync(request, deadline);
+  }
+
+  /** Like {@link #writeAsync(WriteRequest)}, with {@code callDeadline} (retries included) instead of the client's. */
+  public CompletableFuture<WriteResponse> writeAsync(WriteRequest request, Duration callDeadline) {
     checkOpen();
     CompletableFuture<WriteResponse> result = new CompletableFuture<>();
-    attempt(request, 1, Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS), result);
+    attempt(request, 1, Deadline.after(callDeadline.toNanos(), TimeUnit.NANOSECONDS), result);
     return result;
   }
 
@@ -227,6 +253,11 @@ public final class SinkClient implements AutoCloseable {
     }
   }
 
+  /** The target(s) this client was built for, as given (several joined by commas), or the channel's authority. */
+  public String target() {
+    return target;
+  }
+
   @Override
   public String toString() {
     return "SinkClient(" + target + ", deadline " + deadline.toMillis() + "ms, " + retry + ")";
@@ -235,13 +266,15 @@ public final class SinkClient implements AutoCloseable {
   /** Builds a {@link SinkClient}. */
   public static final class Builder {
     private final String target;
+    private final List<String> targets;
     private final Channel channel;
     private Duration deadline = Duration.ofSeconds(10);
     private Duration closeTimeout = Duration.ofSeconds(5);
     private RetryPolicy retry = RetryPolicy.defaults();
 
-    private Builder(String target, Channel channel) {
+    private Builder(String target, List<String> targets, Channel channel) {
       this.target = target;
+      this.targets = targets;
       this.channel = channel;
     }
 

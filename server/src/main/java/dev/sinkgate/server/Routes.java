@@ -3,6 +3,7 @@ package dev.sinkgate.server;
 import dev.sinkgate.client.DataSinks;
 import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.server.config.SinkConfig;
+import dev.sinkgate.server.config.SinkType;
 import dev.sinkgate.server.log.FileLog;
 import dev.sinkgate.server.log.FileLogSink;
 import dev.sinkgate.server.log.LogFiles;
@@ -33,8 +34,11 @@ final class Routes {
     List<Route> opened = new ArrayList<>();
     try {
       for (SinkConfig c : sinks) {
-        opened.add(new Route(c.name(), openSink(c, stdout, warnings), c.maxRecordBytes()));
+        if (c.type() != SinkType.TEE) {
+          opened.add(new Route(c.name(), openSink(c, stdout, warnings), c.maxRecordBytes()));
+        }
       }
+      opened.addAll(RemoteRoutes.openTees(sinks, opened)); // after the routes they feed
       return new Router(opened);
     } catch (IOException | RuntimeException e) {
       new Router(opened).close();
@@ -57,6 +61,8 @@ final class Routes {
             Clock.systemUTC());
       }
       case DISCARD -> new DiscardRecordSink();
+      case REMOTE -> RemoteRoutes.openRemote(c, warnings);
+      case TEE -> throw new IllegalArgumentException("route '" + c.name() + "': a tee opens after its routes");
       case STDOUT -> new DataSinkRecordSink(c.name(),
           DataSinks.outputStream(stdout, "\n".getBytes(StandardCharsets.UTF_8), false),
           Durability.DURABILITY_WRITTEN, c.queueRecords(), c.queueBytes());

@@ -45,6 +45,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *              segment_bytes: 64MiB, retention_bytes: 10GiB, retention_age: 7d }
  *   trash:   { type: discard }
  *   console: { type: stdout }
+ *   thumbs:  { type: remote, targets: ["127.0.0.1:7001", "127.0.0.1:7002"], timeout: 2s,
+ *              retry: { max_attempts: 5, initial_backoff: 50ms, max_backoff: 2s },
+ *              breaker: { failure_rate: 0.5, window: 20, open_for: 5s },
+ *              spool: { path: ./data/spool/thumbs, max_bytes: 1GiB, fsync: interval } }
+ *   both:    { type: tee, routes: [audit, thumbs], ack: all }
  * </pre>
  * Relative paths are resolved against the gateway's working directory.
  */
@@ -61,6 +66,7 @@ public final class ConfigLoader {
   static final long MAX_RECORD_LIMIT = 128L << 20;
 
   private final String source;
+  private final TeeKeys tees = new TeeKeys(this);
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -133,21 +139,13 @@ public final class ConfigLoader {
     for (Map.Entry<String, NodeTuple> e : sinkNodes.entrySet()) {
       sinks.add(sink(e.getKey(), e.getValue()));
     }
+    tees.check(sinks);
     return new GatewayConfig(source, listen, drain, List.copyOf(sinks));
   }
 
   private List<InetSocketAddress> listen(Node node) throws ConfigException {
-    List<Node> items = new ArrayList<>();
-    if (node instanceof SequenceNode seq) {
-      items.addAll(seq.getValue());
-    } else {
-      items.add(node);
-    }
-    if (items.isEmpty()) {
-      throw error(node, "listen", "no addresses (expected: one or more host:port)");
-    }
     List<InetSocketAddress> out = new ArrayList<>();
-    for (Node item : items) {
+    for (Node item : list(node, "listen", "one or more host:port")) {
       out.add(convert(item, "listen", ConfigValues::listenAddress));
     }
     return List.copyOf(out);
@@ -206,21 +204,38 @@ public final class ConfigLoader {
         throw error(pathTuple.getValueNode(), where + ".path", "empty (expected: a directory path)");
       }
       path = Path.of(p);
-      fsync = FsyncPolicy.ALWAYS;
-      NodeTuple fsyncTuple = keys.get("fsync");
-      if (fsyncTuple != null) {
-        String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
-        List<String> modes = List.of("always", "interval", "never");
-        if (!modes.contains(f)) {
-          throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
-              + " (expected one of: always, interval, never)");
-        }
-        fsync = FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
-      }
+      fsync = fsync(keys, where, FsyncPolicy.ALWAYS);
       fsyncInterval = fsyncInterval(keys, where, fsync);
     }
     FileLog.Options log = type == SinkType.FILE ? logOptions(keys, where) : null;
-    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log);
+    RemoteConfig remote = type == SinkType.REMOTE ? RemoteKeys.parse(this, name, body, keys, where) : null;
+    TeeConfig tee = type == SinkType.TEE ? tees.parse(body, keys, where) : null;
+    return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log,
+        remote, tee);
+  }
+
+  /** {@code fsync}: always, interval or never; {@code dflt} when absent. */
+  FsyncPolicy fsync(Map<String, NodeTuple> keys, String where, FsyncPolicy dflt) throws ConfigException {
+    NodeTuple fsyncTuple = keys.get("fsync");
+    if (fsyncTuple == null) {
+      return dflt;
+    }
+    String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
+    List<String> modes = List.of("always", "interval", "never");
+    if (!modes.contains(f)) {
+      throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
+          + " (expected one of: always, interval, never)");
+    }
+    return FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
+  }
+
+  /** A scalar or a list of scalars, as a list of nodes; never empty ({@code expected} says what belongs there). */
+  List<Node> list(Node node, String where, String expected) throws ConfigException {
+    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+    if (items.isEmpty()) {
+      throw error(node, where, "an empty list (expected: " + expected + ")");
+    }
+    return items;
   }
 
   /**
@@ -256,7 +271,7 @@ public final class ConfigLoader {
    * {@code fsync_interval}: only with {@code fsync: interval}, where it defaults to 1s. Refused
    * with the other modes rather than ignored, so nobody believes a setting that does nothing.
    */
-  private Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
+  Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
       throws ConfigException {
     NodeTuple t = keys.get("fsync_interval");
     if (fsync != FsyncPolicy.INTERVAL) {
@@ -278,7 +293,7 @@ public final class ConfigLoader {
     return d;
   }
 
-  private long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)
+  long sizeKey(Map<String, NodeTuple> keys, String key, String where, long dflt)
       throws ConfigException {
     NodeTuple t = keys.get(key);
     if (t == null) {
@@ -288,7 +303,7 @@ public final class ConfigLoader {
   }
 
   /** The keys of a mapping node, checked against {@code allowed} (null: any key). */
-  private Map<String, NodeTuple> mapping(Node node, String where, List<String> allowed)
+  Map<String, NodeTuple> mapping(Node node, String where, List<String> allowed)
       throws ConfigException {
     if (!(node instanceof MappingNode map)) {
       throw error(node, where, "expected a mapping (key: value), found " + describe(node));
@@ -316,18 +331,18 @@ public final class ConfigLoader {
     }
   }
 
-  private String scalar(Node node, String where) throws ConfigException {
+  String scalar(Node node, String where) throws ConfigException {
     if (!(node instanceof ScalarNode s)) {
       throw error(node, where, "expected a single value, found " + describe(node));
     }
     return s.getValue();
   }
 
-  private interface Parser<T> {
+  interface Parser<T> {
     T parse(String text);
   }
 
-  private <T> T convert(Node node, String where, Parser<T> parser) throws ConfigException {
+  <T> T convert(Node node, String where, Parser<T> parser) throws ConfigException {
     String text = scalar(node, where);
     try {
       return parser.parse(text);
@@ -336,7 +351,7 @@ public final class ConfigLoader {
     }
   }
 
-  private ConfigException error(Node node, String where, String what) {
+  ConfigException error(Node node, String where, String what) {
     Mark m = node.getStartMark();
     return new ConfigException(source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)
         + ": " + where + ": " + what);

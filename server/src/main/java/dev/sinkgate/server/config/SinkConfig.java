@@ -18,6 +18,16 @@ import java.time.Duration;
  * @param queueRecords records the route may hold queued before it answers RESOURCE_EXHAUSTED
  * @param queueBytes bytes the route may hold queued before it answers RESOURCE_EXHAUSTED
  * @param log segment size and retention ({@code file} only, else null)
+ * @param remote targets and resilience ({@code remote} only, else null)
+ * @param tee the routes fed and when to answer ({@code tee} only, else null)
  */
 public record SinkConfig(String name, SinkType type, Path path, int maxRecordBytes,
-    FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes, FileLog.Options log) {}
+    FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes, FileLog.Options log,
+    RemoteConfig remote, TeeConfig tee) {
+
+  /** A route that is neither {@code remote} nor {@code tee}. */
+  public SinkConfig(String name, SinkType type, Path path, int maxRecordBytes,
+      FsyncPolicy fsync, Duration fsyncInterval, int queueRecords, long queueBytes, FileLog.Options log) {
+    this(name, type, path, maxRecordBytes, fsync, fsyncInterval, queueRecords, queueBytes, log, null, null);
+  }
+}

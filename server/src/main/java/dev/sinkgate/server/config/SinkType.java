@@ -10,7 +10,11 @@ public enum SinkType {
   /** Accepts and drops every record. */
   DISCARD("discard", List.of()),
   /** Writes each record's data and a newline to the gateway's standard output. */
-  STDOUT("stdout", List.of());
+  STDOUT("stdout", List.of()),
+  /** Forwards each record to another server implementing {@code sinkgate.v1.Sink}. */
+  REMOTE("remote", List.of("targets", "sink", "timeout", "retry", "breaker", "spool")),
+  /** Fans each record out to several other routes. */
+  TEE("tee", List.of("routes", "ack"));
 
   /** Keys every sink type accepts. */
   static final List<String> COMMON_KEYS = List.of("type", "max_record_bytes", "queue", "queue_bytes");

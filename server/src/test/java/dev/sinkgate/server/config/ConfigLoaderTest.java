@@ -32,7 +32,7 @@ class ConfigLoaderTest {
   Path tmp;
 
   /** "1:5" style position of the first occurrence of {@code needle}, counted from the text itself. */
-  private static String position(String text, String needle) {
+  static String position(String text, String needle) {
     int at = text.indexOf(needle);
     assertTrue(at >= 0, "test bug: '" + needle + "' is not in the config text");
     String before = text.substring(0, at);
@@ -41,7 +41,7 @@ class ConfigLoaderTest {
     return line + ":" + column;
   }
 
-  private static ConfigException failure(String text) {
+  static ConfigException failure(String text) {
     return assertThrows(ConfigException.class, () -> ConfigLoader.parse("test.yaml", text));
   }
 

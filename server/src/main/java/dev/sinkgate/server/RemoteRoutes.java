@@ -1,0 +1,91 @@
+package dev.sinkgate.server;
+
+import dev.sinkgate.server.config.RemoteConfig;
+import dev.sinkgate.server.config.SinkConfig;
+import dev.sinkgate.server.config.SinkType;
+import dev.sinkgate.server.remote.CircuitBreakerSink;
+import dev.sinkgate.server.remote.RemoteRecordSink;
+import dev.sinkgate.server.remote.RetryingSink;
+import dev.sinkgate.server.remote.Scheduler;
+import dev.sinkgate.server.remote.TeeRecordSink;
+import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.sink.RecordSink;
+import dev.sinkgate.server.spool.Spool;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/** Builds the pipelines of {@code remote} and {@code tee} routes for {@link Routes}. */
+final class RemoteRoutes {
+  private RemoteRoutes() {}
+
+  /**
+   * {@code retry(breaker(remote))}, with the spool in front when configured:
+   * {@code spool(retry(breaker(remote)))}. The breaker is left out without {@code breaker:},
+   * and a route without {@code retry:} makes one attempt per record. Each layer owns the one
+   * inside it; the retry layer owns the route's scheduler thread.
+   */
+  static RecordSink openRemote(SinkConfig c, Consumer<String> warnings) throws IOException {
+    RemoteConfig r = c.remote();
+    RecordSink sink = RemoteRecordSink.open(c.name(), r.targets(), r.sink(), r.timeout());
+    Scheduler scheduler = null;
+    try {
+      scheduler = Scheduler.system("sinkgate-retry-" + c.name());
+      if (r.breaker() != null) {
+        sink = new CircuitBreakerSink(c.name(), sink, r.breaker(), scheduler);
+      }
+      sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
+      scheduler = null; // owned by the retrying sink now
+      return r.spool() == null ? sink : Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings);
+    } catch (IOException | RuntimeException e) {
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      sink.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the tee routes of {@code sinks} over the routes in {@code opened}, each after the
+   * routes it names (config validation ruled out unknown names and cycles). A tee's size
+   * limit is the smallest of its own and those of the routes it feeds.
+   */
+  static List<Route> openTees(List<SinkConfig> sinks, List<Route> opened) {
+    Map<String, Route> byName = new LinkedHashMap<>();
+    for (Route r : opened) {
+      byName.put(r.name(), r);
+    }
+    List<SinkConfig> pending = new ArrayList<>();
+    for (SinkConfig c : sinks) {
+      if (c.type() == SinkType.TEE) {
+        pending.add(c);
+      }
+    }
+    List<Route> tees = new ArrayList<>();
+    while (!pending.isEmpty()) {
+      SinkConfig ready = pending.stream()
+          .filter(c -> byName.keySet().containsAll(c.tee().routes()))
+          .findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("tee routes " + pending.stream().map(SinkConfig::name).toList()
+              + " name routes that never open (a config the loader should have refused)"));
+      pending.remove(ready);
+      Map<String, RecordSink> targets = new LinkedHashMap<>();
+      int limit = ready.maxRecordBytes();
+      for (String name : ready.tee().routes()) {
+        Route target = byName.get(name);
+        targets.put(name, target.sink());
+        limit = Math.min(limit, target.maxRecordBytes());
+      }
+      Route tee = new Route(ready.name(), new TeeRecordSink(ready.name(), targets, ready.tee().ack()), limit);
+      byName.put(tee.name(), tee);
+      tees.add(tee);
+    }
+    return tees;
+  }
+}

@@ -1,0 +1,148 @@
+package dev.sinkgate.server.remote;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.sinkgate.client.RetryPolicy;
+import dev.sinkgate.client.SinkClient;
+import dev.sinkgate.client.SinkException;
+import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A route whose records go to another server implementing {@code sinkgate.v1.Sink} (another
+ * gateway, or a sink in any language): one unary Write per record, through a
+ * {@link SinkClient}. Key, headers, producer id and sequence travel with the record; the
+ * answer is {@link Durability#DURABILITY_DOWNSTREAM}, with the downstream's offset and
+ * duplicate flag.
+ *
+ * <p>One attempt per record, with the deadline {@code min(timeout, the record's deadline)};
+ * retries, the breaker and the spool are decorators around this sink. A downstream failure
+ * becomes a {@link RecordRejectedException} whose message names the downstream's status code
+ * and description: {@code UNAVAILABLE}, {@code CANCELLED}, {@code ABORTED} →
+ * {@link Reason#UNAVAILABLE}; {@code RESOURCE_EXHAUSTED} → {@link Reason#QUEUE_FULL} with the
+ * downstream's RetryInfo; {@code DEADLINE_EXCEEDED} → {@link Reason#DEADLINE} (all retryable);
+ * {@code NOT_FOUND} → {@link Reason#NO_SUCH_ROUTE}; everything else ({@code INVALID_ARGUMENT},
+ * {@code FAILED_PRECONDITION}, {@code INTERNAL}, …) → {@link Reason#INVALID}, not retryable.
+ *
+ * <p>Order: records are sent in the order appended, but calls run concurrently, so with
+ * several targets or a retry a later record can be stored downstream before an earlier one.
+ * A route that needs the downstream to see its order puts a spool in front, which forwards
+ * in order.
+ *
+ * <p>Owns its client (and so its channel) and closes it in {@link #close()}. Thread-safe.
+ */
+public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSink {
+  /** The per-attempt timeout of a route that does not set one. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+  private final String route;
+  private final SinkClient client;
+  private final String downstreamSink;
+  private final Duration timeout;
+  private final String targets;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Forwards to {@code client}, which this sink then owns.
+   *
+   * @param route the route's name, for messages
+   * @param downstreamSink the {@code sink} field of the forwarded requests
+   * @param timeout the longest one attempt may take
+   */
+  public RemoteRecordSink(String route, SinkClient client, String downstreamSink, Duration timeout) {
+    this.route = Objects.requireNonNull(route, "route");
+    this.client = Objects.requireNonNull(client, "client");
+    this.downstreamSink = Objects.requireNonNull(downstreamSink, "downstreamSink");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+    }
+    this.timeout = timeout;
+    this.targets = client.target();
+  }
+
+  /**
+   * Opens a channel to {@code targets}: one {@code host:port}, {@code dns:///name:port} or
+   * {@code unix:/path}, or several {@code host:port} (round-robin over them).
+   */
+  public static RemoteRecordSink open(String route, List<String> targets, String downstreamSink, Duration timeout) {
+    SinkClient client = SinkClient.builder(targets)
+        .deadline(timeout)
+        .retryPolicy(RetryPolicy.none())
+        .closeTimeout(Duration.ofSeconds(5))
+        .build();
+    return new RemoteRecordSink(route, client, downstreamSink, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Accepted> append(Record record) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new RecordRejectedException(Reason.UNAVAILABLE,
+          "route '" + route + "' is closed"));
+    }
+    long attemptNanos = timeout.toNanos();
+    if (record.deadlineNanos() != Long.MAX_VALUE) {
+      long left = record.deadlineNanos() - System.nanoTime();
+      if (left <= 0) {
+        return CompletableFuture.failedFuture(new RecordRejectedException(Reason.DEADLINE,
+            "route '" + route + "': the record's deadline passed before it was forwarded"));
+      }
+      attemptNanos = Math.min(attemptNanos, left);
+    }
+    WriteRequest request = WriteRequest.newBuilder()
+        .setSink(downstreamSink)
+        .setKey(record.key())
+        .putAllHeaders(record.headers())
+        .setData(UnsafeByteOperations.unsafeWrap(record.data())) // the record owns its bytes and never changes them
+        .setProducerId(record.producerId())
+        .setSequence(record.sequence())
+        .build();
+    CompletableFuture<Accepted> result = new CompletableFuture<>();
+    try {
+      client.writeAsync(request, Duration.ofNanos(attemptNanos)).whenComplete((r, t) -> {
+        if (t == null) {
+          result.complete(new Accepted(r.getWritten(), Durability.DURABILITY_DOWNSTREAM, r.getOffset(),
+              r.getDuplicate()));
+        } else {
+          result.completeExceptionally(rejection(SinkException.from(t)));
+        }
+      });
+    } catch (IllegalStateException closing) { // the client closed between the check and the call
+      result.completeExceptionally(new RecordRejectedException(Reason.UNAVAILABLE, "route '" + route + "' is closed"));
+    }
+    return result;
+  }
+
+  /** The downstream's failure as a rejection, its code and description in the message. */
+  RecordRejectedException rejection(SinkException e) {
+    String message = "route '" + route + "': downstream " + targets + " answered " + e.code() + ": " + e.description();
+    return switch (e.code()) {
+      case UNAVAILABLE, CANCELLED, ABORTED -> new RecordRejectedException(Reason.UNAVAILABLE, message,
+          e.retryAfter().orElse(null));
+      case RESOURCE_EXHAUSTED -> new RecordRejectedException(Reason.QUEUE_FULL, message, e.retryAfter().orElse(null));
+      case DEADLINE_EXCEEDED -> new RecordRejectedException(Reason.DEADLINE, message);
+      case NOT_FOUND -> new RecordRejectedException(Reason.NO_SUCH_ROUTE, message);
+      default -> new RecordRejectedException(Reason.INVALID, message);
+    };
+  }
+
+  /** Closes the channel: calls in flight get up to 5 s, then are cancelled. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      client.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RemoteRecordSink(" + route + " -> " + targets + ", timeout " + timeout.toMillis() + "ms)";
+  }
+}

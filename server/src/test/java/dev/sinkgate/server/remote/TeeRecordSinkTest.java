@@ -1,0 +1,64 @@
+package dev.sinkgate.server.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The tee's answers when routes fail, what it passes on, and what it does not close (beside RemoteRouteTest). */
+class TeeRecordSinkTest {
+  private final ScriptedSink audit = new ScriptedSink();
+  private final ScriptedSink thumbs = new ScriptedSink();
+
+  private TeeRecordSink tee(TeeRecordSink.Ack ack) {
+    Map<String, dev.sinkgate.server.sink.RecordSink> routes = new LinkedHashMap<>();
+    routes.put("audit", audit);
+    routes.put("thumbs", thumbs);
+    return new TeeRecordSink("both", routes, ack);
+  }
+
+
+  @Test
+  void any_failsOnlyWhenEveryRouteFailed_namingEach_withTheFirstReasonAndRetryAfter() {
+    audit.always = new RecordRejectedException(Reason.QUEUE_FULL, "queue full", Duration.ofMillis(300));
+    thumbs.always = new RecordRejectedException(Reason.UNAVAILABLE, "downstream down");
+    RecordRejectedException e = ScriptedSink.rejection(tee(TeeRecordSink.Ack.ANY).append(Record.of(new byte[2])));
+    assertEquals(Reason.QUEUE_FULL, e.reason());
+    assertEquals(Duration.ofMillis(300), e.retryAfter());
+    assertTrue(e.getMessage().contains("route 'audit': queue full") && e.getMessage().contains("route 'thumbs': downstream down"),
+        e.getMessage());
+  }
+
+  @Test
+  void all_keepsTheFailedRoutesReason() {
+    thumbs.always = new RecordRejectedException(Reason.INVALID, "downstream answered INVALID_ARGUMENT: too big");
+    RecordRejectedException e = ScriptedSink.rejection(tee(TeeRecordSink.Ack.ALL).append(Record.of(new byte[2])));
+    assertEquals(Reason.INVALID, e.reason());
+    assertTrue(e.getMessage().contains("route 'thumbs' failed: downstream answered INVALID_ARGUMENT"), e.getMessage());
+    assertEquals(1, audit.appends.get(), "every route was given the record");
+  }
+
+  @Test
+  void producerIdAndSequence_reachEveryRoute_andCloseLeavesTheRoutesOpen() {
+    Record r = new Record("k", Map.of(), new byte[3], Long.MAX_VALUE, null, -1, "p-1", 9);
+    TeeRecordSink both = tee(TeeRecordSink.Ack.ALL);
+    assertEquals(3, both.append(r).join().written());
+    for (ScriptedSink route : new ScriptedSink[] {audit, thumbs}) {
+      assertEquals("p-1", route.records.get(0).producerId());
+      assertEquals(9, route.records.get(0).sequence());
+    }
+    both.close();
+    both.close();
+    assertFalse(audit.closed.get() || thumbs.closed.get(), "a tee closed a route it does not own");
+    assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(both.append(Record.of(new byte[1]))).reason());
+  }
+}
