@@ -31,7 +31,13 @@ final class GatewayProcess implements AutoCloseable {
    */
   static GatewayProcess serve(Path config, Path dir, Duration startTimeout, String... extraArgs)
       throws IOException, InterruptedException {
-    List<String> args = new ArrayList<>(List.of("serve", "--config", config.toString(), "--listen", "127.0.0.1:0"));
+    return serveOn("127.0.0.1:0", config, dir, startTimeout, extraArgs);
+  }
+
+  /** As {@link #serve}, listening on {@code listen} (a restart on the port an earlier run had, say). */
+  static GatewayProcess serveOn(String listen, Path config, Path dir, Duration startTimeout, String... extraArgs)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("serve", "--config", config.toString(), "--listen", listen));
     args.addAll(List.of(extraArgs));
     ChildProcess child = ChildProcess.start("gateway", ChildProcess.java(Main.class.getName(), args.toArray(String[]::new)),
         dir, dir);
