@@ -7,6 +7,7 @@ import dev.sinkgate.server.remote.CircuitBreakerSink;
 import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
+import dev.sinkgate.server.remote.StreamOrderSink;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.RecordSink;
@@ -25,8 +26,8 @@ final class RemoteRoutes {
   private RemoteRoutes() {}
 
   /**
-   * {@code retry(breaker(remote))}, with the spool in front when configured:
-   * {@code spool(retry(breaker(remote)))}. The breaker is left out without {@code breaker:},
+   * {@code order(retry(breaker(remote)))}, or with the spool in front when configured:
+   * {@code spool(retry(breaker(remote)))} (the spool forwards in order itself). The breaker is left out without {@code breaker:},
    * and a route without {@code retry:} makes one attempt per record. Each layer owns the one
    * inside it; the retry layer owns the route's scheduler thread.
    */
@@ -41,7 +42,9 @@ final class RemoteRoutes {
       }
       sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
       scheduler = null; // owned by the retrying sink now
-      return r.spool() == null ? sink : Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings);
+      // The spool forwards one record at a time, in order; without it, each stream's records go in order.
+      return r.spool() == null ? new StreamOrderSink(c.name(), sink)
+          : Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings);
     } catch (IOException | RuntimeException e) {
       if (scheduler != null) {
         scheduler.close();
