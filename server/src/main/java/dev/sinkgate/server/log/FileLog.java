@@ -65,14 +65,34 @@ public final class FileLog implements AutoCloseable {
    *     0 keeps everything
    * @param retentionAge segments whose last write is older than this are deleted; null
    *     keeps everything
+   * @param producerExpiry a producer (idempotent writes) that wrote nothing for this long
+   *     is forgotten: a retry of its records is stored again
+   * @param maxProducers at most this many producers are remembered; beyond it the one
+   *     idle longest is forgotten
    */
-  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge, Duration producerExpiry,
+      int maxProducers) {
+    /** How long an idle producer is remembered unless configured (like Kafka's {@code producer.id.expiration.ms}). */
+    public static final Duration DEFAULT_PRODUCER_EXPIRY = Duration.ofHours(24);
+    /** How many producers are remembered unless configured. */
+    public static final int DEFAULT_MAX_PRODUCERS = 10_000;
     /** 64 MiB segments, everything kept. */
     public static final Options DEFAULT = new Options(64L << 20, 0, null);
     /** The smallest segment size: a header and a little room. */
     public static final long MIN_SEGMENT_BYTES = 4096;
 
+    /** With the default producer expiry and limit. */
+    public Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+      this(segmentBytes, retentionBytes, retentionAge, DEFAULT_PRODUCER_EXPIRY, DEFAULT_MAX_PRODUCERS);
+    }
+
     public Options {
+      if (producerExpiry == null || producerExpiry.isNegative() || producerExpiry.isZero()) {
+        throw new IllegalArgumentException("producerExpiry: " + producerExpiry + " (expected: > 0)");
+      }
+      if (maxProducers < 1) {
+        throw new IllegalArgumentException("maxProducers: " + maxProducers + " (expected: >= 1)");
+      }
       if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > 1L << 30) {
         throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: "
             + MIN_SEGMENT_BYTES + " to 1GiB)");
@@ -86,11 +106,15 @@ public final class FileLog implements AutoCloseable {
     }
 
     public Options withSegmentBytes(long bytes) {
-      return new Options(bytes, retentionBytes, retentionAge);
+      return new Options(bytes, retentionBytes, retentionAge, producerExpiry, maxProducers);
     }
 
     public Options withRetention(long bytes, Duration age) {
-      return new Options(segmentBytes, bytes, age);
+      return new Options(segmentBytes, bytes, age, producerExpiry, maxProducers);
+    }
+
+    public Options withProducers(Duration expiry, int max) {
+      return new Options(segmentBytes, retentionBytes, retentionAge, expiry, max);
     }
   }
 
@@ -117,10 +141,16 @@ public final class FileLog implements AutoCloseable {
   private String broken;
   /** Volatile so tests and metrics may read it from another thread than the owner. */
   private volatile long syncs;
+  /** The last sequences of each producer that wrote to the log (idempotent writes). */
+  private final ProducerState producers;
+  /** The offsets of the producer snapshots in the directory. */
+  private final java.util.TreeSet<Long> snapshots;
 
   private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
       Consumer<String> warnings, List<Segment> closedSegments, long activeBase, FileChannel channel,
-      long activeBytes, long nextOffset) {
+      long activeBytes, long nextOffset, ProducerState producers, java.util.TreeSet<Long> snapshots) {
+    this.producers = producers;
+    this.snapshots = snapshots;
     this.warnings = warnings;
     this.dir = dir;
     this.options = options;
@@ -175,22 +205,103 @@ public final class FileLog implements AutoCloseable {
       paths = list.sorted().toList();
     }
     List<Segment> segments = new ArrayList<>();
+    java.util.TreeSet<Long> snapshots = new java.util.TreeSet<>();
     for (Path p : paths) {
       String name = p.getFileName().toString();
-      if (name.matches(SEGMENT_NAME + "\\.tmp")) {
-        files.deleteIfExists(p); // a segment whose creation a crash interrupted: never renamed, so never used
+      if (name.matches(SEGMENT_NAME + "\\.tmp") || name.matches(ProducerSnapshot.NAME + "\\.tmp")) {
+        files.deleteIfExists(p); // a file whose creation a crash interrupted: never renamed, so never used
       } else if (name.matches(SEGMENT_NAME)) {
         segments.add(new Segment(Long.parseLong(name.substring(0, 20)), p, Files.size(p)));
+      } else if (name.matches(ProducerSnapshot.NAME)) {
+        snapshots.add(ProducerSnapshot.offsetOf(p));
       }
     }
     if (segments.isEmpty()) {
       createSegment(files, dir, 0);
       segments.add(new Segment(0, segmentFile(dir, 0), LogFormat.SEGMENT_HEADER_BYTES));
     }
+    long firstBase = segments.get(0).baseOffset();
     Segment last = segments.remove(segments.size() - 1);
-    TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings);
+    ProducerState producers = new ProducerState(options.producerExpiry(), options.maxProducers());
+    long from = loadSnapshot(files, dir, snapshots, firstBase, Long.MAX_VALUE, segments.size() + 1, producers,
+        warnings);
+    // The records after the snapshot: in the closed segments only when a snapshot was
+    // missing or damaged; in the last segment while recovery checks it anyway.
+    replayClosed(files, segments, from, last.baseOffset(), producers);
+    TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings,
+        r -> replay(r, from, producers));
+    if (from > tail.nextOffset()) {
+      // The snapshot describes records the log no longer holds (a repair or a power loss cut
+      // them): those snapshots are wrong now. Start over from an older one.
+      warnings.accept("file log " + dir + ": the producer snapshot at offset " + from + " is past the end of the log"
+          + " (offset " + tail.nextOffset() + "); deleting the snapshots past the end and replaying from an older one");
+      for (Long past : List.copyOf(snapshots.tailSet(tail.nextOffset(), false))) {
+        files.deleteIfExists(ProducerSnapshot.file(dir, past));
+        snapshots.remove(past);
+      }
+      producers.clear();
+      long again = loadSnapshot(files, dir, snapshots, firstBase, tail.nextOffset(), segments.size() + 1, producers,
+          warnings);
+      List<Segment> all = new ArrayList<>(segments);
+      all.add(last);
+      replayClosed(files, all, again, tail.nextOffset(), producers);
+    }
     return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), tail.channel(),
-        tail.validEnd(), tail.nextOffset());
+        tail.validEnd(), tail.nextOffset(), producers, snapshots);
+  }
+
+  /**
+   * Loads the newest valid producer snapshot at or above {@code firstBase} and at most
+   * {@code limit} into {@code producers}, and returns the offset from which records must
+   * be replayed: the snapshot's, or {@code firstBase} if there is none (then the whole
+   * retained log is replayed, with a warning unless it is one segment). A damaged snapshot
+   * is skipped with a warning.
+   */
+  private static long loadSnapshot(LogFiles files, Path dir, java.util.NavigableSet<Long> snapshots, long firstBase,
+      long limit, int segmentCount, ProducerState producers, Consumer<String> warnings) throws IOException {
+    boolean damaged = false;
+    for (long offset : snapshots.descendingSet()) {
+      if (offset > limit || offset < firstBase) {
+        continue;
+      }
+      try {
+        ProducerSnapshot.read(files, ProducerSnapshot.file(dir, offset), producers);
+        return offset;
+      } catch (CorruptLogException e) {
+        producers.clear();
+        damaged = true;
+        warnings.accept("file log " + dir + ": " + e.getMessage() + "; trying an older producer snapshot");
+      }
+    }
+    if (damaged || segmentCount > 1) {
+      warnings.accept("file log " + dir + ": no valid producer snapshot; reading the whole log (" + segmentCount
+          + " segments) from offset " + firstBase + " to rebuild the producers' sequences");
+    }
+    return firstBase;
+  }
+
+  /** Replays the records of {@code segments} from offset {@code from} up to {@code to} into {@code producers}. */
+  private static void replayClosed(LogFiles files, List<Segment> segments, long from, long to,
+      ProducerState producers) throws IOException {
+    for (int i = 0; i < segments.size(); i++) {
+      Segment s = segments.get(i);
+      long end = i + 1 < segments.size() ? segments.get(i + 1).baseOffset() : to;
+      if (end <= from || s.baseOffset() >= to) {
+        continue;
+      }
+      try (SegmentScanner scanner = new SegmentScanner(files, s.file())) {
+        LogRecord r;
+        while ((r = scanner.next()) != null && r.offset() < to) {
+          replay(r, from, producers);
+        }
+      }
+    }
+  }
+
+  private static void replay(LogRecord r, long from, ProducerState producers) {
+    if (r.hasProducer() && r.offset() >= from) {
+      producers.written(r.producerId(), r.sequence(), r.offset(), r.timestampMillis());
+    }
   }
 
   static String repairHint(Path dir) {
@@ -224,8 +335,41 @@ public final class FileLog implements AutoCloseable {
     files.syncDirectory(dir);
   }
 
-  /** A record to append. */
-  public record Entry(String key, Map<String, String> headers, byte[] data) {}
+  /**
+   * A record to append.
+   *
+   * @param producerId the producer id it is written with, {@code ""} for none
+   * @param sequence the producer's sequence number for it (ignored without a producer id)
+   */
+  public record Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+    public Entry {
+      producerId = producerId == null ? "" : producerId;
+    }
+
+    /** A record without a producer id. */
+    public Entry(String key, Map<String, String> headers, byte[] data) {
+      this(key, headers, data, "", 0);
+    }
+  }
+
+  /**
+   * Whether the record {@code sequence} of {@code producerId} was appended already: see
+   * {@link ProducerState#duplicateOffset}. For the writer thread, after
+   * {@link #expireProducers}.
+   */
+  long duplicateOffset(String producerId, long sequence) {
+    return producers.duplicateOffset(producerId, sequence);
+  }
+
+  /** Forgets the producers idle longer than {@link Options#producerExpiry()} at {@code nowMillis}. */
+  void expireProducers(long nowMillis) {
+    producers.expire(nowMillis);
+  }
+
+  /** How many producers the log remembers. */
+  int producerCount() {
+    return producers.size();
+  }
 
   /** The offset the next appended record will get. */
   public long nextOffset() {
@@ -273,7 +417,7 @@ public final class FileLog implements AutoCloseable {
     checkWritable();
     int bytes = 0;
     for (Entry e : entries) {
-      bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data()));
+      bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data(), e.producerId()));
     }
     if (activeBytes > LogFormat.SEGMENT_HEADER_BYTES && activeBytes + bytes > options.segmentBytes()) {
       roll();
@@ -282,7 +426,8 @@ public final class FileLog implements AutoCloseable {
     long first = nextOffset;
     long offset = first;
     for (Entry e : entries) {
-      LogFormat.writeFrame(buf, offset, timestampMillis, offset == first, e.key(), e.headers(), e.data());
+      LogFormat.writeFrame(buf, offset, timestampMillis, offset == first, e.key(), e.headers(), e.data(),
+          e.producerId(), e.sequence());
       offset++;
     }
     buf.flip();
@@ -307,6 +452,14 @@ public final class FileLog implements AutoCloseable {
     }
     activeBytes += bytes;
     nextOffset = offset;
+    // Only now, with the records written: a group refused above does not advance a producer.
+    offset = first;
+    for (Entry e : entries) {
+      if (!e.producerId().isEmpty()) {
+        producers.written(e.producerId(), e.sequence(), offset, timestampMillis);
+      }
+      offset++;
+    }
     return first;
   }
 
@@ -345,6 +498,7 @@ public final class FileLog implements AutoCloseable {
       throw e;
     }
     FileChannel old = channel;
+    long oldBase = activeBase;
     closedSegments.add(new Segment(activeBase, activeFile, activeBytes));
     channel = next;
     activeBase = nextOffset;
@@ -352,11 +506,34 @@ public final class FileLog implements AutoCloseable {
     activeBytes = LogFormat.SEGMENT_HEADER_BYTES;
     syncedBytes = activeBytes; // createSegment synced the header
     old.close();
+    snapshotProducers(oldBase);
     try {
       enforceRetention();
     } catch (IOException e) {
       // The roll and the append stand; the next roll or check tries again.
       warnings.accept("file log " + dir + ": deleting segments past retention failed: " + e);
+    }
+  }
+
+  /**
+   * Saves the producer state at {@link #nextOffset()}, then deletes the snapshots it
+   * supersedes: those after {@code segmentBase} (taken by earlier clean closes inside the
+   * segment being closed). A failure only makes the next open replay more, so it is a warning.
+   */
+  private void snapshotProducers(long segmentBase) {
+    if (snapshots.contains(nextOffset)) {
+      return; // nothing written since: the same state
+    }
+    try {
+      ProducerSnapshot.write(files, dir, nextOffset, producers);
+      snapshots.add(nextOffset);
+      for (Long stale : List.copyOf(snapshots.subSet(segmentBase, false, nextOffset, false))) {
+        files.deleteIfExists(ProducerSnapshot.file(dir, stale));
+        snapshots.remove(stale);
+      }
+    } catch (IOException e) {
+      warnings.accept("file log " + dir + ": saving the producer snapshot at offset " + nextOffset + " failed (" + e
+          + "); the next start replays more of the log instead");
     }
   }
 
@@ -488,6 +665,13 @@ public final class FileLog implements AutoCloseable {
         Path segment = closedSegments.get(0).file();
         files.deleteIfExists(segment);
         closedSegments.remove(0); // only once the file is gone: a failed delete leaves the log as it is
+        // Snapshots from before the log's new start describe records that are gone; the newest always stays.
+        for (Long stale : List.copyOf(snapshots.headSet(firstOffset(), false))) {
+          if (!stale.equals(snapshots.last())) {
+            files.deleteIfExists(ProducerSnapshot.file(dir, stale));
+            snapshots.remove(stale);
+          }
+        }
         // Bytes a recovery cut from it go with it.
         try (Stream<Path> aside = Files.list(dir)) {
           for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
@@ -516,6 +700,7 @@ public final class FileLog implements AutoCloseable {
     try (lock; active) {
       if (broken == null) {
         active.force(false);
+        snapshotProducers(activeBase); // after the sync: it must not describe records the log could lose
         try {
           markClean();
         } catch (IOException e) {

@@ -290,8 +290,23 @@ public final class FileLogSink implements RecordSink {
     }
   }
 
+  /**
+   * A record of the group being committed that gets an answer if the group's write succeeds.
+   *
+   * @param entry its index in the group's entries when it is written, or (a duplicate of a
+   *     record of the same group) the index of that record; -1 for a duplicate of a record
+   *     written before
+   * @param storedOffset for a duplicate of a record written before, its offset, or 0 if
+   *     it is older than the producer's window
+   */
+  private record Live(Pending pending, int entry, long storedOffset, boolean duplicate) {}
+
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
-    List<Pending> live = new ArrayList<>(group.size());
+    List<Live> live = new ArrayList<>(group.size());
+    // The producers' sequences in this group so far: producer -> sequence -> entry index.
+    java.util.Map<String, java.util.NavigableMap<Long, Integer>> inGroup = null;
+    long now = clock.millis();
+    log.expireProducers(now);
     for (Pending p : group) {
       if (StreamFence.closed(p.record())) {
         fail(p, StreamFence.refusal(p.record(), name));
@@ -300,22 +315,45 @@ public final class FileLogSink implements RecordSink {
             "route '" + name + "': the deadline passed while the record was queued; it was not written"));
       } else if (failure != null) {
         fail(p, unavailable(failure));
+      } else if (!p.record().idempotent()) {
+        live.add(new Live(p, entries.size(), 0, false));
+        entries.add(entry(p.record()));
       } else {
-        live.add(p);
-        entries.add(new FileLog.Entry(p.record().key(), p.record().headers(), p.record().data()));
+        Record r = p.record();
+        if (inGroup == null) {
+          inGroup = new java.util.HashMap<>();
+        }
+        java.util.NavigableMap<Long, Integer> seen =
+            inGroup.computeIfAbsent(r.producerId(), id -> new java.util.TreeMap<>(Long::compareUnsigned));
+        Integer sameGroup = seen.get(r.sequence());
+        long stored = log.duplicateOffset(r.producerId(), r.sequence());
+        if (sameGroup != null) {
+          live.add(new Live(p, sameGroup, 0, true));
+        } else if (stored != ProducerState.NEW
+            || (!seen.isEmpty() && Long.compareUnsigned(r.sequence(), seen.lastKey()) < 0)) {
+          // Not above the producer's last sequence: a retry, answered with the original's offset where known.
+          live.add(new Live(p, -1, Math.max(stored, 0), true));
+        } else {
+          seen.put(r.sequence(), entries.size());
+          live.add(new Live(p, entries.size(), 0, false));
+          entries.add(entry(r));
+        }
       }
     }
     if (live.isEmpty()) {
       return;
     }
-    long first;
+    long first = 0;
     try {
-      first = log.append(entries, clock.millis());
+      if (!entries.isEmpty()) {
+        first = log.append(entries, now);
+      }
     } catch (LogFullException e) {
       // Cut back and still usable: refuse this group (and, by their fences, the later
-      // records of its streams); the next group tries again.
-      for (Pending p : live) {
-        fail(p, storageFull(e));
+      // records of its streams); the next group tries again. Its duplicates too: a stream
+      // is answered in order, so none of its records may pass one that was refused.
+      for (Live l : live) {
+        fail(l.pending(), storageFull(e));
       }
       return;
     } catch (IOException e) {
@@ -323,22 +361,25 @@ public final class FileLogSink implements RecordSink {
         markFailed(e);
       }
       // The log cut itself back to before this group (or is broken), so nothing of it is acknowledged.
-      for (Pending p : live) {
-        fail(p, unavailable(failure != null ? failure
+      for (Live l : live) {
+        fail(l.pending(), unavailable(failure != null ? failure
             : "route '" + name + "': writing " + log.directory() + " failed: " + e));
       }
       return;
     }
     Durability level = Durability.DURABILITY_WRITTEN;
-    if (fsync == FsyncPolicy.ALWAYS) {
+    if (entries.isEmpty()) {
+      // Only duplicates: each original was acknowledged at the route's level when it was written.
+      level = fsync == FsyncPolicy.ALWAYS ? Durability.DURABILITY_SYNCED : Durability.DURABILITY_WRITTEN;
+    } else if (fsync == FsyncPolicy.ALWAYS) {
       try {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
       } catch (IOException e) {
         log.discardUnsynced(); // this group is refused: it must not come back after a restart
         markFailed(e);
-        for (Pending p : live) {
-          fail(p, unavailable(failure));
+        for (Live l : live) {
+          fail(l.pending(), unavailable(failure));
         }
         return;
       }
@@ -349,15 +390,22 @@ public final class FileLogSink implements RecordSink {
       syncDueNanos = ticker.getAsLong() + syncIntervalNanos;
     }
     Durability durability = level;
+    long firstOffset = first;
     acknowledge(() -> {
       // Last first: a stream whose records share this group sees its head record complete
       // last, so it acknowledges the whole group with one cumulative ack instead of one each.
       for (int i = live.size() - 1; i >= 0; i--) {
-        Pending p = live.get(i);
+        Live l = live.get(i);
+        Pending p = l.pending();
         budget.release(p.record().data().length);
-        p.result().complete(new Accepted(p.record().data().length, durability, first + i));
+        long offset = l.entry() >= 0 ? firstOffset + l.entry() : l.storedOffset();
+        p.result().complete(new Accepted(p.record().data().length, durability, offset, l.duplicate()));
       }
     });
+  }
+
+  private static FileLog.Entry entry(Record r) {
+    return new FileLog.Entry(r.key(), r.headers(), r.data(), r.producerId(), r.sequence());
   }
 
   /**

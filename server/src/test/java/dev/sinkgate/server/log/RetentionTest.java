@@ -13,8 +13,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,37 +38,6 @@ class RetentionTest {
   Path tmp;
 
   private final List<String> warnings = new ArrayList<>();
-
-  /**
-   * A clock the test sets. It starts at the epoch, before any file's mtime, so no segment
-   * is old until a test says so.
-   */
-  private static final class MutableClock extends Clock {
-    private Instant now = Instant.EPOCH;
-
-    void set(Instant instant) {
-      now = instant;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("the file log needs no zone");
-    }
-  }
 
   private FileLog open(Path dir, FileLog.Options options, Clock clock) throws IOException {
     return FileLog.open(dir, options, clock, LogFiles.SYSTEM, warnings::add);
@@ -204,7 +171,7 @@ class RetentionTest {
   @Test
   void retentionAge_deletesClosedSegmentsOlderThanTheAgeButNeverTheActiveOne() throws Exception {
     Path dir = tmp.resolve("log");
-    MutableClock clock = new MutableClock();
+    FakeClock clock = new FakeClock();
     FileLog.Options options = new FileLog.Options(SEGMENT_BYTES, 0, Duration.ofHours(1));
     try (FileLog log = open(dir, options, clock)) {
       List<FileLog.Entry> written = appendFixed(log, 17);
@@ -243,7 +210,7 @@ class RetentionTest {
   @Test
   void retentionAge_stopsAtTheFirstSegmentYoungEnoughToKeep_soTheLogHasNoHole() throws Exception {
     Path dir = tmp.resolve("log");
-    MutableClock clock = new MutableClock();
+    FakeClock clock = new FakeClock();
     try (FileLog log = open(dir, new FileLog.Options(SEGMENT_BYTES, 0, Duration.ofHours(1)), clock)) {
       appendFixed(log, 13);
       clock.set(NOW);
