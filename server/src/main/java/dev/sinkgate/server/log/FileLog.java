@@ -231,10 +231,8 @@ public final class FileLog implements AutoCloseable {
     TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings,
         r -> replay(r, from, producers));
     if (from > tail.nextOffset()) {
-      // The snapshot describes records the log no longer holds (a repair or a power loss cut
-      // them): those snapshots are wrong now. Start over from an older one.
-      warnings.accept("file log " + dir + ": the producer snapshot at offset " + from + " is past the end of the log"
-          + " (offset " + tail.nextOffset() + "); deleting the snapshots past the end and replaying from an older one");
+      // The snapshot describes records the log no longer holds (a repair, or a damaged tail
+      // cut after a clean close): those snapshots are wrong now. Start over from an older one.
       for (Long past : List.copyOf(snapshots.tailSet(tail.nextOffset(), false))) {
         files.deleteIfExists(ProducerSnapshot.file(dir, past));
         snapshots.remove(past);
@@ -469,6 +467,10 @@ public final class FileLog implements AutoCloseable {
    */
   private void roll() throws IOException {
     sync();
+    // Before the segment exists: a segment is never there without the snapshot at its base
+    // (short of a failure to save it), so a crash at any step of a roll leaves an open that
+    // replays only the last segment.
+    snapshotProducers();
     Path created = segmentFile(dir, nextOffset);
     try {
       createSegment(files, dir, nextOffset);
@@ -498,7 +500,6 @@ public final class FileLog implements AutoCloseable {
       throw e;
     }
     FileChannel old = channel;
-    long oldBase = activeBase;
     closedSegments.add(new Segment(activeBase, activeFile, activeBytes));
     channel = next;
     activeBase = nextOffset;
@@ -506,7 +507,6 @@ public final class FileLog implements AutoCloseable {
     activeBytes = LogFormat.SEGMENT_HEADER_BYTES;
     syncedBytes = activeBytes; // createSegment synced the header
     old.close();
-    snapshotProducers(oldBase);
     try {
       enforceRetention();
     } catch (IOException e) {
@@ -517,17 +517,18 @@ public final class FileLog implements AutoCloseable {
 
   /**
    * Saves the producer state at {@link #nextOffset()}, then deletes the snapshots it
-   * supersedes: those after {@code segmentBase} (taken by earlier clean closes inside the
-   * segment being closed). A failure only makes the next open replay more, so it is a warning.
+   * supersedes: those inside the active segment (taken by earlier clean closes, or by a
+   * roll a full disk refused). A failure only makes the next open replay more, so it is a
+   * warning.
    */
-  private void snapshotProducers(long segmentBase) {
+  private void snapshotProducers() {
     if (snapshots.contains(nextOffset)) {
       return; // nothing written since: the same state
     }
     try {
       ProducerSnapshot.write(files, dir, nextOffset, producers);
       snapshots.add(nextOffset);
-      for (Long stale : List.copyOf(snapshots.subSet(segmentBase, false, nextOffset, false))) {
+      for (Long stale : List.copyOf(snapshots.subSet(activeBase, false, nextOffset, false))) {
         files.deleteIfExists(ProducerSnapshot.file(dir, stale));
         snapshots.remove(stale);
       }
@@ -700,7 +701,7 @@ public final class FileLog implements AutoCloseable {
     try (lock; active) {
       if (broken == null) {
         active.force(false);
-        snapshotProducers(activeBase); // after the sync: it must not describe records the log could lose
+        snapshotProducers(); // after the sync: it must not describe records the log could lose
         try {
           markClean();
         } catch (IOException e) {
