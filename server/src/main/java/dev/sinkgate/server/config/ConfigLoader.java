@@ -247,9 +247,10 @@ public final class ConfigLoader {
     Duration expiry = positiveDuration(keys, "producer_expiry", where, FileLog.Options.DEFAULT_PRODUCER_EXPIRY,
         "a positive duration like 24h: how long a producer that writes nothing is still recognized when it retries");
     long producers = sizeKey(keys, "max_producers", where, FileLog.Options.DEFAULT_MAX_PRODUCERS);
-    if (producers < 1 || producers > 10_000_000) {
+    if (producers < 1 || producers > 1_000_000) {
+      // About 1 KiB each: a million is a gigabyte of heap.
       throw error(keys.get("max_producers").getValueNode(), where + ".max_producers", producers
-          + " (expected: a producer count from 1 to 10000000)");
+          + " (expected: a producer count from 1 to 1000000)");
     }
     return new FileLog.Options(segment, retention, age, expiry, (int) producers);
   }

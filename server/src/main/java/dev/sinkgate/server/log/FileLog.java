@@ -43,6 +43,13 @@ import java.util.stream.Stream;
  * later "successful" fsync proves nothing. A full file system fails the append with
  * {@link LogFullException} after cutting the log back, so a later append may succeed.
  *
+ * <p>Idempotent writes: records appended with a producer id store it and its sequence,
+ * and the log keeps each producer's last sequence and last 64 offsets (a
+ * {@code ProducerState}, bounded by {@link Options#producerExpiry()} and
+ * {@link Options#maxProducers()}). The table is saved in a {@code .producers} snapshot
+ * before each roll and at a clean close; opening loads the newest valid one and replays
+ * the records after it, which it reads anyway while recovering the last segment.
+ *
  * <p>One process at a time: an open log holds an exclusive lock on {@code .lock} in its
  * directory, so a second gateway pointed at the same path fails to start.
  */

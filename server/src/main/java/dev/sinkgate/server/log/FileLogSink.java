@@ -24,6 +24,13 @@ import java.util.function.LongSupplier;
 /**
  * The {@code file} route: a {@link FileLog} behind one writer thread that group-commits.
  *
+ * <p>Idempotent writes: the writer checks each record with a producer id, in queue order,
+ * against the log's producer table and against the records before it in the same group.
+ * A record whose sequence is not above its producer's last is not written; it is answered
+ * {@link Accepted#duplicate()} with the original's offset (0 when older than the
+ * producer's last 64 records). The table advances only once a group is written, so a group
+ * refused for a full disk or a failed write advances nothing.
+ *
  * <p>Writers enqueue records (bounded by a {@link QueueBudget}); the writer thread takes
  * everything queued, appends it with one write, syncs once (with {@link FsyncPolicy#ALWAYS})
  * and completes the whole group. While one sync runs, the next group gathers, so
@@ -368,10 +375,9 @@ public final class FileLogSink implements RecordSink {
       return;
     }
     Durability level = Durability.DURABILITY_WRITTEN;
-    if (entries.isEmpty()) {
-      // Only duplicates: each original was acknowledged at the route's level when it was written.
-      level = fsync == FsyncPolicy.ALWAYS ? Durability.DURABILITY_SYNCED : Durability.DURABILITY_WRITTEN;
-    } else if (fsync == FsyncPolicy.ALWAYS) {
+    if (fsync == FsyncPolicy.ALWAYS) {
+      // Also for a group of duplicates only: an original recovered after a crash may never
+      // have been synced, and answering SYNCED for it must be true.
       try {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
@@ -383,7 +389,7 @@ public final class FileLogSink implements RecordSink {
         }
         return;
       }
-    } else if (fsync == FsyncPolicy.INTERVAL && !unsynced) {
+    } else if (fsync == FsyncPolicy.INTERVAL && !unsynced && !entries.isEmpty()) {
       // Due one interval after the oldest unsynced write: no acknowledged record stays
       // unsynced longer than that, and syncs are at least an interval apart.
       unsynced = true;
