@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -126,7 +127,7 @@ public final class FileLog implements AutoCloseable {
   }
 
   /** A closed segment: its base offset, its file and its final size. */
-  private record Segment(long baseOffset, Path file, long bytes) {}
+  record Segment(long baseOffset, Path file, long bytes) {}
 
   private final Path dir;
   private final Options options;
@@ -151,11 +152,11 @@ public final class FileLog implements AutoCloseable {
   /** The last sequences of each producer that wrote to the log (idempotent writes). */
   private final ProducerState producers;
   /** The offsets of the producer snapshots in the directory. */
-  private final java.util.TreeSet<Long> snapshots;
+  private final TreeSet<Long> snapshots;
 
   private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
       Consumer<String> warnings, List<Segment> closedSegments, long activeBase, FileChannel channel,
-      long activeBytes, long nextOffset, ProducerState producers, java.util.TreeSet<Long> snapshots) {
+      long activeBytes, long nextOffset, ProducerState producers, TreeSet<Long> snapshots) {
     this.producers = producers;
     this.snapshots = snapshots;
     this.warnings = warnings;
@@ -212,7 +213,7 @@ public final class FileLog implements AutoCloseable {
       paths = list.sorted().toList();
     }
     List<Segment> segments = new ArrayList<>();
-    java.util.TreeSet<Long> snapshots = new java.util.TreeSet<>();
+    TreeSet<Long> snapshots = new TreeSet<>();
     for (Path p : paths) {
       String name = p.getFileName().toString();
       if (name.matches(SEGMENT_NAME + "\\.tmp") || name.matches(ProducerSnapshot.NAME + "\\.tmp")) {
@@ -230,83 +231,21 @@ public final class FileLog implements AutoCloseable {
     long firstBase = segments.get(0).baseOffset();
     Segment last = segments.remove(segments.size() - 1);
     ProducerState producers = new ProducerState(options.producerExpiry(), options.maxProducers());
-    long from = loadSnapshot(files, dir, snapshots, firstBase, Long.MAX_VALUE, segments.size() + 1, producers,
-        warnings);
+    ProducerRecovery recovery = new ProducerRecovery(files, dir, snapshots, firstBase, segments.size() + 1,
+        producers, warnings);
+    long from = recovery.loadNewestSnapshot(Long.MAX_VALUE);
     // The records after the snapshot: in the closed segments only when a snapshot was
     // missing or damaged; in the last segment while recovery checks it anyway.
-    replayClosed(files, segments, from, last.baseOffset(), producers);
+    recovery.replay(segments, from, last.baseOffset());
     TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings,
-        r -> replay(r, from, producers));
+        r -> ProducerRecovery.replay(r, from, producers));
     if (from > tail.nextOffset()) {
-      // The snapshot describes records the log no longer holds (a repair, or a damaged tail
-      // cut after a clean close): those snapshots are wrong now. Start over from an older one.
-      for (Long past : List.copyOf(snapshots.tailSet(tail.nextOffset(), false))) {
-        files.deleteIfExists(ProducerSnapshot.file(dir, past));
-        snapshots.remove(past);
-      }
-      producers.clear();
-      long again = loadSnapshot(files, dir, snapshots, firstBase, tail.nextOffset(), segments.size() + 1, producers,
-          warnings);
       List<Segment> all = new ArrayList<>(segments);
       all.add(last);
-      replayClosed(files, all, again, tail.nextOffset(), producers);
+      recovery.restartBelow(tail.nextOffset(), all);
     }
     return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), tail.channel(),
         tail.validEnd(), tail.nextOffset(), producers, snapshots);
-  }
-
-  /**
-   * Loads the newest valid producer snapshot at or above {@code firstBase} and at most
-   * {@code limit} into {@code producers}, and returns the offset from which records must
-   * be replayed: the snapshot's, or {@code firstBase} if there is none (then the whole
-   * retained log is replayed, with a warning unless it is one segment). A damaged snapshot
-   * is skipped with a warning.
-   */
-  private static long loadSnapshot(LogFiles files, Path dir, java.util.NavigableSet<Long> snapshots, long firstBase,
-      long limit, int segmentCount, ProducerState producers, Consumer<String> warnings) throws IOException {
-    boolean damaged = false;
-    for (long offset : snapshots.descendingSet()) {
-      if (offset > limit || offset < firstBase) {
-        continue;
-      }
-      try {
-        ProducerSnapshot.read(files, ProducerSnapshot.file(dir, offset), producers);
-        return offset;
-      } catch (CorruptLogException e) {
-        producers.clear();
-        damaged = true;
-        warnings.accept("file log " + dir + ": " + e.getMessage() + "; trying an older producer snapshot");
-      }
-    }
-    if (damaged || segmentCount > 1) {
-      warnings.accept("file log " + dir + ": no valid producer snapshot; reading the whole log (" + segmentCount
-          + " segments) from offset " + firstBase + " to rebuild the producers' sequences");
-    }
-    return firstBase;
-  }
-
-  /** Replays the records of {@code segments} from offset {@code from} up to {@code to} into {@code producers}. */
-  private static void replayClosed(LogFiles files, List<Segment> segments, long from, long to,
-      ProducerState producers) throws IOException {
-    for (int i = 0; i < segments.size(); i++) {
-      Segment s = segments.get(i);
-      long end = i + 1 < segments.size() ? segments.get(i + 1).baseOffset() : to;
-      if (end <= from || s.baseOffset() >= to) {
-        continue;
-      }
-      try (SegmentScanner scanner = new SegmentScanner(files, s.file())) {
-        LogRecord r;
-        while ((r = scanner.next()) != null && r.offset() < to) {
-          replay(r, from, producers);
-        }
-      }
-    }
-  }
-
-  private static void replay(LogRecord r, long from, ProducerState producers) {
-    if (r.hasProducer() && r.offset() >= from) {
-      producers.written(r.producerId(), r.sequence(), r.offset(), r.timestampMillis());
-    }
   }
 
   static String repairHint(Path dir) {
