@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -311,7 +315,7 @@ public final class FileLogSink implements RecordSink {
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
     List<Live> live = new ArrayList<>(group.size());
     // The producers' sequences in this group so far: producer -> sequence -> entry index.
-    java.util.Map<String, java.util.NavigableMap<Long, Integer>> inGroup = null;
+    Map<String, NavigableMap<Long, Integer>> inGroup = new HashMap<>();
     long now = clock.millis();
     log.expireProducers(now);
     for (Pending p : group) {
@@ -322,29 +326,8 @@ public final class FileLogSink implements RecordSink {
             "route '" + name + "': the deadline passed while the record was queued; it was not written"));
       } else if (failure != null) {
         fail(p, unavailable(failure));
-      } else if (!p.record().idempotent()) {
-        live.add(new Live(p, entries.size(), 0, false));
-        entries.add(entry(p.record()));
       } else {
-        Record r = p.record();
-        if (inGroup == null) {
-          inGroup = new java.util.HashMap<>();
-        }
-        java.util.NavigableMap<Long, Integer> seen =
-            inGroup.computeIfAbsent(r.producerId(), id -> new java.util.TreeMap<>(Long::compareUnsigned));
-        Integer sameGroup = seen.get(r.sequence());
-        long stored = log.duplicateOffset(r.producerId(), r.sequence());
-        if (sameGroup != null) {
-          live.add(new Live(p, sameGroup, 0, true));
-        } else if (stored != ProducerState.NEW
-            || (!seen.isEmpty() && Long.compareUnsigned(r.sequence(), seen.lastKey()) < 0)) {
-          // Not above the producer's last sequence: a retry, answered with the original's offset where known.
-          live.add(new Live(p, -1, Math.max(stored, 0), true));
-        } else {
-          seen.put(r.sequence(), entries.size());
-          live.add(new Live(p, entries.size(), 0, false));
-          entries.add(entry(r));
-        }
+        live.add(admit(p, inGroup, entries));
       }
     }
     if (live.isEmpty()) {
@@ -408,6 +391,30 @@ public final class FileLogSink implements RecordSink {
         p.result().complete(new Accepted(p.record().data().length, durability, offset, l.duplicate()));
       }
     });
+  }
+
+  /**
+   * Sorts a record that will be answered into new (added to {@code entries}, to be written)
+   * or a duplicate: of a record before it in this group, or of one written before.
+   */
+  private Live admit(Pending p, Map<String, NavigableMap<Long, Integer>> inGroup, List<FileLog.Entry> entries) {
+    Record r = p.record();
+    if (r.idempotent()) {
+      NavigableMap<Long, Integer> seen =
+          inGroup.computeIfAbsent(r.producerId(), id -> new TreeMap<>(Long::compareUnsigned));
+      Integer sameGroup = seen.get(r.sequence());
+      if (sameGroup != null) {
+        return new Live(p, sameGroup, 0, true);
+      }
+      long stored = log.duplicateOffset(r.producerId(), r.sequence());
+      if (stored != ProducerState.NEW || (!seen.isEmpty() && Long.compareUnsigned(r.sequence(), seen.lastKey()) < 0)) {
+        // Not above the producer's last sequence: a retry, answered with the original's offset where known.
+        return new Live(p, -1, Math.max(stored, 0), true);
+      }
+      seen.put(r.sequence(), entries.size());
+    }
+    entries.add(entry(r));
+    return new Live(p, entries.size() - 1, 0, false);
   }
 
   private static FileLog.Entry entry(Record r) {
