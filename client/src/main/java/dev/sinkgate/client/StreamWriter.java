@@ -29,6 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * says how many records were acknowledged and holds the ones that were not. Each blocking
  * step waits at most the client's deadline. Thread-safe: concurrent writers are
  * serialized, records keep the order in which {@code write} was entered.
+ *
+ * <p>Idempotent: each writer is a producer session with a random {@link #producerId()},
+ * and numbers the records it sends 1, 2, 3, … ({@code sequence}), so resending
+ * {@link StreamFailedException#unacknowledged()} (on a new stream) is safe: a gateway that
+ * already stored one of them answers it as a duplicate instead of storing it twice. A
+ * record that already carries a producer id is sent as it is.
  */
 public final class StreamWriter implements AutoCloseable {
   static final int DEFAULT_WINDOW = 1024;
@@ -54,6 +60,9 @@ public final class StreamWriter implements AutoCloseable {
   private Status end;
   private Throwable endError;
   private boolean closed;
+  private final String producerId = java.util.UUID.randomUUID().toString();
+  /** The sequence of the next record without a producer id; guarded by {@link #sendLock}. */
+  private long nextSequence = 1;
 
   StreamWriter(SinkGrpc.SinkStub stub, int window, Duration stepTimeout) {
     if (window < 1) {
@@ -69,10 +78,17 @@ public final class StreamWriter implements AutoCloseable {
     write(WriteRequest.newBuilder().setSink(sink).setData(ByteString.copyFrom(data)).build());
   }
 
-  /** Writes one record; blocks while the window is full or the transport is not ready. */
-  public void write(WriteRequest record) {
+  /**
+   * Writes one record; blocks while the window is full or the transport is not ready. A
+   * record without a producer id is sent with this writer's {@link #producerId()} and its
+   * next sequence number.
+   */
+  public void write(WriteRequest request) {
     sendLock.lock();
     try {
+      WriteRequest record = request.getProducerId().isEmpty()
+          ? request.toBuilder().setProducerId(producerId).setSequence(nextSequence).build()
+          : request;
       lock.lock();
       try {
         if (closed) {
@@ -81,6 +97,9 @@ public final class StreamWriter implements AutoCloseable {
         awaitUntil(() -> unacked.size() < window && requests.isReady(), "room to send (window " + window + ")");
         unacked.add(record);
         sent++;
+        if (record != request) {
+          nextSequence++;
+        }
       } finally {
         lock.unlock();
       }
@@ -98,6 +117,11 @@ public final class StreamWriter implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The producer id this writer gives the records it sends (a random UUID, one per writer). */
+  public String producerId() {
+    return producerId;
   }
 
   /** Records written so far. */

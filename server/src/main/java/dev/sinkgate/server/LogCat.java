@@ -55,12 +55,20 @@ final class LogCat {
     out.write('\n');
   }
 
-  /** {@code {"offset":0,"timestamp":"…","key":"…","headers":{…},"data":"base64"}} */
+  /**
+   * {@code {"offset":0,"timestamp":"…","key":"…","headers":{…},"data":"base64"}}, with
+   * {@code "producer_id":"…","sequence":N} after the timestamp when the record has them.
+   */
   static String json(LogRecord r) {
     StringBuilder b = new StringBuilder(64 + r.data().length * 4 / 3);
     b.append("{\"offset\":").append(r.offset());
     b.append(",\"timestamp\":");
     quote(b, Instant.ofEpochMilli(r.timestampMillis()).toString());
+    if (r.hasProducer()) {
+      b.append(",\"producer_id\":");
+      quote(b, r.producerId());
+      b.append(",\"sequence\":").append(Long.toUnsignedString(r.sequence()));
+    }
     b.append(",\"key\":");
     quote(b, r.key());
     b.append(",\"headers\":{");

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * A strict reader for one line of JSON (what {@code log cat} and the Python client print),
  * for assertions: objects become {@code Map<String, Object>} in document order, arrays
- * {@code List<Object>}, whole numbers {@code Long} and other numbers {@link BigDecimal}, plus
+ * {@code List<Object>}, whole numbers that fit a long {@code Long} and other numbers {@link BigDecimal}, plus
  * {@code String}, {@code Boolean} and {@code null}. Anything that is not exactly one JSON value fails with the position.
  *
  * <p>Written out rather than taken from a library: the only JSON library on the class
@@ -103,7 +103,9 @@ final class JsonLine {
           BigDecimal number = new BigDecimal(text.substring(start, pos));
           String digits = text.substring(start, pos);
           boolean whole = digits.indexOf('.') < 0 && digits.indexOf('e') < 0 && digits.indexOf('E') < 0;
-          return whole ? (Object) number.longValueExact() : number;
+          boolean fitsLong = whole && number.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) >= 0
+              && number.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
+          return fitsLong ? (Object) number.longValueExact() : number; // a uint64 may not fit
         } catch (NumberFormatException | ArithmeticException e) {
           pos = start;
           throw error("expected a value");

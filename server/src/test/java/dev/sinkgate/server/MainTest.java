@@ -2,6 +2,7 @@ package dev.sinkgate.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static dev.sinkgate.server.MainRun.assertContains;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -182,6 +183,26 @@ class MainTest {
       assertEquals(e.headers(), o.get("headers"), "headers of line " + i);
       assertArrayEquals(e.data(), Base64.getDecoder().decode((String) o.get("data")), "data of line " + i);
     }
+  }
+
+  @Test
+  void logCat_json_showsProducerIdAndSequenceWhereARecordHasThem_andVerifyAcceptsThem() throws Exception {
+    Path dir = writeLog(List.of(
+        new FileLog.Entry("k", Map.of(), "idempotent".getBytes(StandardCharsets.UTF_8), "producer-7", 42),
+        new FileLog.Entry("k", Map.of(), "plain".getBytes(StandardCharsets.UTF_8)),
+        new FileLog.Entry("k", Map.of(), "unsigned".getBytes(StandardCharsets.UTF_8), "p", -1)));
+
+    MainRun cat = MainRun.of("log", "cat", dir.toString());
+    MainRun verify = MainRun.of("log", "verify", dir.toString());
+
+    assertEquals(0, cat.exitCode(), cat.stderr());
+    List<Map<String, Object>> objects = jsonLines(cat.out());
+    assertEquals("producer-7", objects.get(0).get("producer_id"));
+    assertEquals(42L, objects.get(0).get("sequence"));
+    assertFalse(objects.get(1).containsKey("producer_id"), "a record without a producer id shows none: " + cat.out());
+    assertFalse(objects.get(1).containsKey("sequence"));
+    assertContains("\"producer_id\":\"p\",\"sequence\":18446744073709551615,", cat.out());
+    assertEquals(0, verify.exitCode(), verify.out() + verify.stderr());
   }
 
   @Test

@@ -241,7 +241,9 @@ public final class ConfigLoader {
   /**
    * {@code segment_bytes} (default 64MiB), {@code retention_bytes} and {@code retention_age}
    * (default: keep everything). Retention by size must leave room for at least two
-   * segments, or the log would delete each segment as soon as it rolled.
+   * segments, or the log would delete each segment as soon as it rolled. {@code
+   * producer_expiry} (default 24h) and {@code max_producers} (default 10000) bound the
+   * memory idempotent writes take.
    */
   private FileLog.Options logOptions(Map<String, NodeTuple> keys, String where) throws ConfigException {
     long segment = sizeKey(keys, "segment_bytes", where, FileLog.Options.DEFAULT.segmentBytes());
@@ -255,16 +257,17 @@ public final class ConfigLoader {
           + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes,"
           + " or 0 to keep everything; lower segment_bytes to keep less)");
     }
-    Duration age = null;
-    NodeTuple t = keys.get("retention_age");
-    if (t != null) {
-      age = convert(t.getValueNode(), where + ".retention_age", ConfigValues::duration);
-      if (age.isZero()) {
-        throw error(t.getValueNode(), where + ".retention_age", "0 (expected: a positive age like 7d,"
-            + " or no retention_age to keep records regardless of age)");
-      }
+    Duration age = positiveDuration(keys, "retention_age", where, null,
+        "a positive age like 7d, or no retention_age to keep records regardless of age");
+    Duration expiry = positiveDuration(keys, "producer_expiry", where, FileLog.Options.DEFAULT_PRODUCER_EXPIRY,
+        "a positive duration like 24h: how long a producer that writes nothing is still recognized when it retries");
+    long producers = sizeKey(keys, "max_producers", where, FileLog.Options.DEFAULT_MAX_PRODUCERS);
+    if (producers < 1 || producers > 1_000_000) {
+      // About 1 KiB each: a million is a gigabyte of heap.
+      throw error(keys.get("max_producers").getValueNode(), where + ".max_producers", producers
+          + " (expected: a producer count from 1 to 1000000)");
     }
-    return new FileLog.Options(segment, retention, age);
+    return new FileLog.Options(segment, retention, age, expiry, (int) producers, 0);
   }
 
   /**
@@ -289,6 +292,20 @@ public final class ConfigLoader {
     if (d.isZero() || d.compareTo(MAX_FSYNC_INTERVAL) > 0) {
       throw error(t.getValueNode(), where + ".fsync_interval", "'" + scalar(t.getValueNode(), where)
           + "' (expected: from 1ms to 1h; for a sync before every acknowledgement use fsync: always)");
+    }
+    return d;
+  }
+
+  /** The duration under {@code key}, or {@code dflt} without one; 0 is refused, saying {@code expected}. */
+  private Duration positiveDuration(Map<String, NodeTuple> keys, String key, String where, Duration dflt,
+      String expected) throws ConfigException {
+    NodeTuple t = keys.get(key);
+    if (t == null) {
+      return dflt;
+    }
+    Duration d = convert(t.getValueNode(), where + "." + key, ConfigValues::duration);
+    if (d.isZero()) {
+      throw error(t.getValueNode(), where + "." + key, "0 (expected: " + expected + ")");
     }
     return d;
   }

@@ -6,7 +6,7 @@ import java.util.List;
 public enum SinkType {
   /** An append-only log of framed records in a directory. */
   FILE("file", List.of("path", "fsync", "fsync_interval", "segment_bytes",
-      "retention_bytes", "retention_age")),
+      "retention_bytes", "retention_age", "producer_expiry", "max_producers")),
   /** Accepts and drops every record. */
   DISCARD("discard", List.of()),
   /** Writes each record's data and a newline to the gateway's standard output. */

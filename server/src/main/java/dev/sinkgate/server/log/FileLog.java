@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -43,6 +44,13 @@ import java.util.stream.Stream;
  * later "successful" fsync proves nothing. A full file system fails the append with
  * {@link LogFullException} after cutting the log back, so a later append may succeed.
  *
+ * <p>Idempotent writes: records appended with a producer id store it and its sequence,
+ * and the log keeps each producer's last sequence and last 64 offsets (a
+ * {@code ProducerState}, bounded by {@link Options#producerExpiry()} and
+ * {@link Options#maxProducers()}). The table is saved in a {@code .producers} snapshot
+ * before each roll and at a clean close; opening loads the newest valid one and replays
+ * the records after it, which it reads anyway while recovering the last segment.
+ *
  * <p>One process at a time: an open log holds an exclusive lock on {@code .lock} in its
  * directory, so a second gateway pointed at the same path fails to start.
  */
@@ -65,16 +73,36 @@ public final class FileLog implements AutoCloseable {
    *     0 keeps everything
    * @param retentionAge segments whose last write is older than this are deleted; null
    *     keeps everything
+   * @param producerExpiry a producer (idempotent writes) that wrote nothing for this long
+   *     is forgotten: a retry of its records is stored again
+   * @param maxProducers at most this many producers are remembered; beyond it the one
+   *     idle longest is forgotten
    * @param capacityBytes an append that would take the log past this many bytes fails with
    *     {@link LogFullException}, as a full file system does (a spool's bound); 0 for none
    */
-  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge, long capacityBytes) {
+  public record Options(long segmentBytes, long retentionBytes, Duration retentionAge, Duration producerExpiry,
+      int maxProducers, long capacityBytes) {
+    /** How long an idle producer is remembered unless configured (like Kafka's {@code producer.id.expiration.ms}). */
+    public static final Duration DEFAULT_PRODUCER_EXPIRY = Duration.ofHours(24);
+    /** How many producers are remembered unless configured. */
+    public static final int DEFAULT_MAX_PRODUCERS = 10_000;
     /** 64 MiB segments, everything kept. */
     public static final Options DEFAULT = new Options(64L << 20, 0, null);
     /** The smallest segment size: a header and a little room. */
     public static final long MIN_SEGMENT_BYTES = 4096;
 
+    /** With the default producer expiry and limit, and no capacity bound. */
+    public Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
+      this(segmentBytes, retentionBytes, retentionAge, DEFAULT_PRODUCER_EXPIRY, DEFAULT_MAX_PRODUCERS, 0);
+    }
+
     public Options {
+      if (producerExpiry == null || producerExpiry.isNegative() || producerExpiry.isZero()) {
+        throw new IllegalArgumentException("producerExpiry: " + producerExpiry + " (expected: > 0)");
+      }
+      if (maxProducers < 1) {
+        throw new IllegalArgumentException("maxProducers: " + maxProducers + " (expected: >= 1)");
+      }
       if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > 1L << 30) {
         throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: "
             + MIN_SEGMENT_BYTES + " to 1GiB)");
@@ -90,26 +118,25 @@ public final class FileLog implements AutoCloseable {
       }
     }
 
-    /** Options without a capacity bound. */
-    public Options(long segmentBytes, long retentionBytes, Duration retentionAge) {
-      this(segmentBytes, retentionBytes, retentionAge, 0);
-    }
-
     public Options withSegmentBytes(long bytes) {
-      return new Options(bytes, retentionBytes, retentionAge, capacityBytes);
+      return new Options(bytes, retentionBytes, retentionAge, producerExpiry, maxProducers, capacityBytes);
     }
 
     public Options withRetention(long bytes, Duration age) {
-      return new Options(segmentBytes, bytes, age, capacityBytes);
+      return new Options(segmentBytes, bytes, age, producerExpiry, maxProducers, capacityBytes);
+    }
+
+    public Options withProducers(Duration expiry, int max) {
+      return new Options(segmentBytes, retentionBytes, retentionAge, expiry, max, capacityBytes);
     }
 
     public Options withCapacity(long bytes) {
-      return new Options(segmentBytes, retentionBytes, retentionAge, bytes);
+      return new Options(segmentBytes, retentionBytes, retentionAge, producerExpiry, maxProducers, bytes);
     }
   }
 
   /** A closed segment: its base offset, its file and its final size. */
-  private record Segment(long baseOffset, Path file, long bytes) {}
+  record Segment(long baseOffset, Path file, long bytes) {}
 
   private final Path dir;
   private final Options options;
@@ -131,10 +158,16 @@ public final class FileLog implements AutoCloseable {
   private String broken;
   /** Volatile so tests and metrics may read it from another thread than the owner. */
   private volatile long syncs;
+  /** The last sequences of each producer that wrote to the log (idempotent writes). */
+  private final ProducerState producers;
+  /** The offsets of the producer snapshots in the directory. */
+  private final TreeSet<Long> snapshots;
 
   private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
       Consumer<String> warnings, List<Segment> closedSegments, long activeBase, FileChannel channel,
-      long activeBytes, long nextOffset) {
+      long activeBytes, long nextOffset, ProducerState producers, TreeSet<Long> snapshots) {
+    this.producers = producers;
+    this.snapshots = snapshots;
     this.warnings = warnings;
     this.dir = dir;
     this.options = options;
@@ -189,22 +222,39 @@ public final class FileLog implements AutoCloseable {
       paths = list.sorted().toList();
     }
     List<Segment> segments = new ArrayList<>();
+    TreeSet<Long> snapshots = new TreeSet<>();
     for (Path p : paths) {
       String name = p.getFileName().toString();
-      if (name.matches(SEGMENT_NAME + "\\.tmp")) {
-        files.deleteIfExists(p); // a segment whose creation a crash interrupted: never renamed, so never used
+      if (name.matches(SEGMENT_NAME + "\\.tmp") || name.matches(ProducerSnapshot.NAME + "\\.tmp")) {
+        files.deleteIfExists(p); // a file whose creation a crash interrupted: never renamed, so never used
       } else if (name.matches(SEGMENT_NAME)) {
         segments.add(new Segment(Long.parseLong(name.substring(0, 20)), p, Files.size(p)));
+      } else if (name.matches(ProducerSnapshot.NAME)) {
+        snapshots.add(ProducerSnapshot.offsetOf(p));
       }
     }
     if (segments.isEmpty()) {
       createSegment(files, dir, 0);
       segments.add(new Segment(0, segmentFile(dir, 0), LogFormat.SEGMENT_HEADER_BYTES));
     }
+    long firstBase = segments.get(0).baseOffset();
     Segment last = segments.remove(segments.size() - 1);
-    TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings);
+    ProducerState producers = new ProducerState(options.producerExpiry(), options.maxProducers());
+    ProducerRecovery recovery = new ProducerRecovery(files, dir, snapshots, firstBase, segments.size() + 1,
+        producers, warnings);
+    long from = recovery.loadNewestSnapshot(Long.MAX_VALUE);
+    // The records after the snapshot: in the closed segments only when a snapshot was
+    // missing or damaged; in the last segment while recovery checks it anyway.
+    recovery.replay(segments, from, last.baseOffset());
+    TailRecovery.Recovered tail = TailRecovery.recover(files, dir, last.file(), last.baseOffset(), warnings,
+        r -> ProducerRecovery.replay(r, from, producers));
+    if (from > tail.nextOffset()) {
+      List<Segment> all = new ArrayList<>(segments);
+      all.add(last);
+      recovery.restartBelow(tail.nextOffset(), all);
+    }
     return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), tail.channel(),
-        tail.validEnd(), tail.nextOffset());
+        tail.validEnd(), tail.nextOffset(), producers, snapshots);
   }
 
   static String repairHint(Path dir) {
@@ -238,8 +288,41 @@ public final class FileLog implements AutoCloseable {
     files.syncDirectory(dir);
   }
 
-  /** A record to append. */
-  public record Entry(String key, Map<String, String> headers, byte[] data) {}
+  /**
+   * A record to append.
+   *
+   * @param producerId the producer id it is written with, {@code ""} for none
+   * @param sequence the producer's sequence number for it (ignored without a producer id)
+   */
+  public record Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+    public Entry {
+      producerId = producerId == null ? "" : producerId;
+    }
+
+    /** A record without a producer id. */
+    public Entry(String key, Map<String, String> headers, byte[] data) {
+      this(key, headers, data, "", 0);
+    }
+  }
+
+  /**
+   * Whether the record {@code sequence} of {@code producerId} was appended already: see
+   * {@link ProducerState#duplicateOffset}. For the writer thread, after
+   * {@link #expireProducers}.
+   */
+  long duplicateOffset(String producerId, long sequence) {
+    return producers.duplicateOffset(producerId, sequence);
+  }
+
+  /** Forgets the producers idle longer than {@link Options#producerExpiry()} at {@code nowMillis}. */
+  void expireProducers(long nowMillis) {
+    producers.expire(nowMillis);
+  }
+
+  /** How many producers the log remembers. */
+  int producerCount() {
+    return producers.size();
+  }
 
   /** The offset the next appended record will get. */
   public long nextOffset() {
@@ -288,7 +371,7 @@ public final class FileLog implements AutoCloseable {
     checkWritable();
     int bytes = 0;
     for (Entry e : entries) {
-      bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data()));
+      bytes = Math.addExact(bytes, LogFormat.frameSize(e.key(), e.headers(), e.data(), e.producerId()));
     }
     boolean rolls = activeBytes > LogFormat.SEGMENT_HEADER_BYTES && activeBytes + bytes > options.segmentBytes();
     long after = sizeBytes() + bytes + (rolls ? LogFormat.SEGMENT_HEADER_BYTES : 0);
@@ -303,7 +386,8 @@ public final class FileLog implements AutoCloseable {
     long first = nextOffset;
     long offset = first;
     for (Entry e : entries) {
-      LogFormat.writeFrame(buf, offset, timestampMillis, offset == first, e.key(), e.headers(), e.data());
+      LogFormat.writeFrame(buf, offset, timestampMillis, offset == first, e.key(), e.headers(), e.data(),
+          e.producerId(), e.sequence());
       offset++;
     }
     buf.flip();
@@ -328,6 +412,14 @@ public final class FileLog implements AutoCloseable {
     }
     activeBytes += bytes;
     nextOffset = offset;
+    // Only now, with the records written: a group refused above does not advance a producer.
+    offset = first;
+    for (Entry e : entries) {
+      if (!e.producerId().isEmpty()) {
+        producers.written(e.producerId(), e.sequence(), offset, timestampMillis);
+      }
+      offset++;
+    }
     return first;
   }
 
@@ -337,6 +429,10 @@ public final class FileLog implements AutoCloseable {
    */
   private void roll() throws IOException {
     sync();
+    // Before the segment exists: a segment is never there without the snapshot at its base
+    // (short of a failure to save it), so a crash at any step of a roll leaves an open that
+    // replays only the last segment.
+    snapshotProducers();
     Path created = segmentFile(dir, nextOffset);
     try {
       createSegment(files, dir, nextOffset);
@@ -378,6 +474,29 @@ public final class FileLog implements AutoCloseable {
     } catch (IOException e) {
       // The roll and the append stand; the next roll or check tries again.
       warnings.accept("file log " + dir + ": deleting segments past retention failed: " + e);
+    }
+  }
+
+  /**
+   * Saves the producer state at {@link #nextOffset()}, then deletes the snapshots it
+   * supersedes: those inside the active segment (taken by earlier clean closes, or by a
+   * roll a full disk refused). A failure only makes the next open replay more, so it is a
+   * warning.
+   */
+  private void snapshotProducers() {
+    if (snapshots.contains(nextOffset)) {
+      return; // nothing written since: the same state
+    }
+    try {
+      ProducerSnapshot.write(files, dir, nextOffset, producers);
+      snapshots.add(nextOffset);
+      for (Long stale : List.copyOf(snapshots.subSet(activeBase, false, nextOffset, false))) {
+        files.deleteIfExists(ProducerSnapshot.file(dir, stale));
+        snapshots.remove(stale);
+      }
+    } catch (IOException e) {
+      warnings.accept("file log " + dir + ": saving the producer snapshot at offset " + nextOffset + " failed (" + e
+          + "); the next start replays more of the log instead");
     }
   }
 
@@ -509,6 +628,13 @@ public final class FileLog implements AutoCloseable {
         Path segment = closedSegments.get(0).file();
         files.deleteIfExists(segment);
         closedSegments.remove(0); // only once the file is gone: a failed delete leaves the log as it is
+        // Snapshots from before the log's new start describe records that are gone; the newest always stays.
+        for (Long stale : List.copyOf(snapshots.headSet(firstOffset(), false))) {
+          if (!stale.equals(snapshots.last())) {
+            files.deleteIfExists(ProducerSnapshot.file(dir, stale));
+            snapshots.remove(stale);
+          }
+        }
         // Bytes a recovery cut from it go with it.
         try (Stream<Path> aside = Files.list(dir)) {
           for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
@@ -537,6 +663,7 @@ public final class FileLog implements AutoCloseable {
     try (lock; active) {
       if (broken == null) {
         active.force(false);
+        snapshotProducers(); // after the sync: it must not describe records the log could lose
         try {
           markClean();
         } catch (IOException e) {

@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +27,13 @@ import java.util.function.LongSupplier;
 
 /**
  * The {@code file} route: a {@link FileLog} behind one writer thread that group-commits.
+ *
+ * <p>Idempotent writes: the writer checks each record with a producer id, in queue order,
+ * against the log's producer table and against the records before it in the same group.
+ * A record whose sequence is not above its producer's last is not written; it is answered
+ * {@link Accepted#duplicate()} with the original's offset (0 when older than the
+ * producer's last 64 records). The table advances only once a group is written, so a group
+ * refused for a full disk or a failed write advances nothing.
  *
  * <p>Writers enqueue records (bounded by a {@link QueueBudget}); the writer thread takes
  * everything queued, appends it with one write, syncs once (with {@link FsyncPolicy#ALWAYS})
@@ -302,8 +313,23 @@ public final class FileLogSink implements RecordSink {
     }
   }
 
+  /**
+   * A record of the group being committed that gets an answer if the group's write succeeds.
+   *
+   * @param entry its index in the group's entries when it is written, or (a duplicate of a
+   *     record of the same group) the index of that record; -1 for a duplicate of a record
+   *     written before
+   * @param storedOffset for a duplicate of a record written before, its offset, or 0 if
+   *     it is older than the producer's window
+   */
+  private record Live(Pending pending, int entry, long storedOffset, boolean duplicate) {}
+
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
-    List<Pending> live = new ArrayList<>(group.size());
+    List<Live> live = new ArrayList<>(group.size());
+    // The producers' sequences in this group so far: producer -> sequence -> entry index.
+    Map<String, NavigableMap<Long, Integer>> inGroup = new HashMap<>();
+    long now = clock.millis();
+    log.expireProducers(now);
     for (Pending p : group) {
       if (StreamFence.closed(p.record())) {
         fail(p, StreamFence.refusal(p.record(), name));
@@ -313,21 +339,23 @@ public final class FileLogSink implements RecordSink {
       } else if (failure != null) {
         fail(p, unavailable(failure));
       } else {
-        live.add(p);
-        entries.add(new FileLog.Entry(p.record().key(), p.record().headers(), p.record().data()));
+        live.add(admit(p, inGroup, entries));
       }
     }
     if (live.isEmpty()) {
       return;
     }
-    long first;
+    long first = 0;
     try {
-      first = log.append(entries, clock.millis());
+      if (!entries.isEmpty()) {
+        first = log.append(entries, now);
+      }
     } catch (LogFullException e) {
       // Cut back and still usable: refuse this group (and, by their fences, the later
-      // records of its streams); the next group tries again.
-      for (Pending p : live) {
-        fail(p, storageFull(e));
+      // records of its streams); the next group tries again. Its duplicates too: a stream
+      // is answered in order, so none of its records may pass one that was refused.
+      for (Live l : live) {
+        fail(l.pending(), storageFull(e));
       }
       return;
     } catch (IOException e) {
@@ -335,26 +363,28 @@ public final class FileLogSink implements RecordSink {
         markFailed(e);
       }
       // The log cut itself back to before this group (or is broken), so nothing of it is acknowledged.
-      for (Pending p : live) {
-        fail(p, unavailable(failure != null ? failure
+      for (Live l : live) {
+        fail(l.pending(), unavailable(failure != null ? failure
             : "route '" + name + "': writing " + log.directory() + " failed: " + e));
       }
       return;
     }
     Durability level = Durability.DURABILITY_WRITTEN;
     if (fsync == FsyncPolicy.ALWAYS) {
+      // Also for a group of duplicates only: an original recovered after a crash may never
+      // have been synced, and answering SYNCED for it must be true.
       try {
         log.sync();
         level = Durability.DURABILITY_SYNCED;
       } catch (IOException e) {
         log.discardUnsynced(); // this group is refused: it must not come back after a restart
         markFailed(e);
-        for (Pending p : live) {
-          fail(p, unavailable(failure));
+        for (Live l : live) {
+          fail(l.pending(), unavailable(failure));
         }
         return;
       }
-    } else if (fsync == FsyncPolicy.INTERVAL && !unsynced) {
+    } else if (fsync == FsyncPolicy.INTERVAL && !unsynced && !entries.isEmpty()) {
       // Due one interval after the oldest unsynced write: no acknowledged record stays
       // unsynced longer than that, and syncs are at least an interval apart.
       unsynced = true;
@@ -368,15 +398,46 @@ public final class FileLogSink implements RecordSink {
       listener.run();
     }
     Durability durability = level;
+    long firstOffset = first;
     acknowledge(() -> {
       // Last first: a stream whose records share this group sees its head record complete
       // last, so it acknowledges the whole group with one cumulative ack instead of one each.
       for (int i = live.size() - 1; i >= 0; i--) {
-        Pending p = live.get(i);
+        Live l = live.get(i);
+        Pending p = l.pending();
         budget.release(p.record().data().length);
-        p.result().complete(new Accepted(p.record().data().length, durability, first + i));
+        long offset = l.entry() >= 0 ? firstOffset + l.entry() : l.storedOffset();
+        p.result().complete(new Accepted(p.record().data().length, durability, offset, l.duplicate()));
       }
     });
+  }
+
+  /**
+   * Sorts a record that will be answered into new (added to {@code entries}, to be written)
+   * or a duplicate: of a record before it in this group, or of one written before.
+   */
+  private Live admit(Pending p, Map<String, NavigableMap<Long, Integer>> inGroup, List<FileLog.Entry> entries) {
+    Record r = p.record();
+    if (r.idempotent()) {
+      NavigableMap<Long, Integer> seen =
+          inGroup.computeIfAbsent(r.producerId(), id -> new TreeMap<>(Long::compareUnsigned));
+      Integer sameGroup = seen.get(r.sequence());
+      if (sameGroup != null) {
+        return new Live(p, sameGroup, 0, true);
+      }
+      long stored = log.duplicateOffset(r.producerId(), r.sequence());
+      if (stored != ProducerState.NEW || (!seen.isEmpty() && Long.compareUnsigned(r.sequence(), seen.lastKey()) < 0)) {
+        // Not above the producer's last sequence: a retry, answered with the original's offset where known.
+        return new Live(p, -1, Math.max(stored, 0), true);
+      }
+      seen.put(r.sequence(), entries.size());
+    }
+    entries.add(entry(r));
+    return new Live(p, entries.size() - 1, 0, false);
+  }
+
+  private static FileLog.Entry entry(Record r) {
+    return new FileLog.Entry(r.key(), r.headers(), r.data(), r.producerId(), r.sequence());
   }
 
   /**

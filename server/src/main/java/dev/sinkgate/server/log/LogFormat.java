@@ -15,6 +15,7 @@ import java.util.zip.CRC32C;
  * header   = "SGLG" u16 version(=1) u16 flags(=0) u64 base_offset          (16 bytes)
  * frame    = u32 body_length  u32 crc32c(body)  body
  * body     = u8 attributes u64 offset i64 timestamp_ms
+ *            [u32 producer_id_length producer_id u64 sequence]   (only with attribute bit 1)
  *            u32 key_length key  u32 header_count (u32 len name u32 len value)*
  *            u32 data_length data
  * </pre>
@@ -67,24 +68,43 @@ public final class LogFormat {
    * group commit). Recovery uses it to tell the group a crash tore from an earlier group.
    */
   static final int ATTR_GROUP_START = 1;
+  /**
+   * Attribute bit 1: the record carries its producer id and sequence (idempotent writes),
+   * right after the timestamp. Records without a producer id leave it clear and are laid
+   * out as before the bit existed.
+   */
+  static final int ATTR_PRODUCER = 2;
   /** The attribute bits this version knows; a frame with any other bit set is corrupt. */
-  static final int KNOWN_ATTRIBUTES = ATTR_GROUP_START;
+  static final int KNOWN_ATTRIBUTES = ATTR_GROUP_START | ATTR_PRODUCER;
 
-  /** The number of bytes {@link #writeFrame} appends for this record. */
+  /** The number of bytes {@link #writeFrame} appends for this record, without a producer id. */
   static int frameSize(String key, Map<String, String> headers, byte[] data) {
-    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length);
+    return frameSize(key, headers, data, "");
   }
 
-  /** Appends one framed record to {@code out}, which must have room for {@link #frameSize}. */
+  /** The number of bytes {@link #writeFrame} appends for this record. */
+  static int frameSize(String key, Map<String, String> headers, byte[] data, String producerId) {
+    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length, producerBytes(producerId));
+  }
+
+  /**
+   * Appends one framed record to {@code out}, which must have room for {@link #frameSize};
+   * with a non-empty {@code producerId}, the record stores it and {@code sequence}.
+   */
   static void writeFrame(ByteBuffer out, long offset, long timestampMillis, boolean groupStart,
-      String key, Map<String, String> headers, byte[] data) {
+      String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
     byte[] keyBytes = utf8(key);
     byte[][] headerBytes = encodedHeaders(headers);
-    int bodyLength = bodySize(keyBytes, headerBytes, data.length);
+    byte[] producer = producerBytes(producerId);
+    int bodyLength = bodySize(keyBytes, headerBytes, data.length, producer);
     int frameStart = out.position();
     out.putInt(bodyLength).putInt(0); // crc patched below
     int bodyStart = out.position();
-    out.put((byte) (groupStart ? ATTR_GROUP_START : 0)).putLong(offset).putLong(timestampMillis);
+    int attributes = (groupStart ? ATTR_GROUP_START : 0) | (producer != null ? ATTR_PRODUCER : 0);
+    out.put((byte) attributes).putLong(offset).putLong(timestampMillis);
+    if (producer != null) {
+      out.putInt(producer.length).put(producer).putLong(sequence);
+    }
     out.putInt(keyBytes.length).put(keyBytes);
     out.putInt(headerBytes.length / 2);
     for (byte[] part : headerBytes) {
@@ -138,6 +158,15 @@ public final class LogFormat {
       }
       long offset = b.getLong();
       long timestamp = b.getLong();
+      String producerId = "";
+      long sequence = 0;
+      if ((attributes & ATTR_PRODUCER) != 0) {
+        producerId = new String(bytes(b, end), StandardCharsets.UTF_8);
+        if (producerId.isEmpty()) {
+          throw new CorruptLogException(where + ": attribute bit 1 set but the producer id is empty");
+        }
+        sequence = b.getLong();
+      }
       String key = new String(bytes(b, end), StandardCharsets.UTF_8);
       int headerCount = b.getInt();
       if (headerCount < 0 || headerCount > bodyLength) {
@@ -153,7 +182,7 @@ public final class LogFormat {
         throw new CorruptLogException(where + ": record body has " + (end - b.position())
             + " bytes after its data (expected: none)");
       }
-      return new LogRecord(offset, timestamp, key, headers, data);
+      return new LogRecord(offset, timestamp, key, headers, data, producerId, sequence);
     } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
       throw new CorruptLogException(where + ": record body does not parse: " + e);
     }
@@ -169,8 +198,11 @@ public final class LogFormat {
     return out;
   }
 
-  private static int bodySize(byte[] key, byte[][] headers, int dataLength) {
+  private static int bodySize(byte[] key, byte[][] headers, int dataLength, byte[] producer) {
     int size = 1 + 8 + 8 + 4 + key.length + 4 + 4 + dataLength;
+    if (producer != null) {
+      size += 4 + producer.length + 8;
+    }
     for (byte[] part : headers) {
       size += 4 + part.length;
     }
@@ -185,6 +217,11 @@ public final class LogFormat {
       parts[i++] = utf8(e.getValue());
     }
     return parts;
+  }
+
+  /** The producer id's bytes, or null for none. */
+  private static byte[] producerBytes(String producerId) {
+    return producerId == null || producerId.isEmpty() ? null : utf8(producerId);
   }
 
   private static byte[] utf8(String s) {

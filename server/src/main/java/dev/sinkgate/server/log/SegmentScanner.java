@@ -129,7 +129,7 @@ final class SegmentScanner implements Closeable {
         int length = buf.getInt(i);
         if (length < LogFormat.MIN_BODY_BYTES || length > LogFormat.MAX_BODY_BYTES
             || at + LogFormat.FRAME_HEADER_BYTES + length > size
-            || buf.get(i + LogFormat.FRAME_HEADER_BYTES) != LogFormat.ATTR_GROUP_START) {
+            || !groupStart(buf.get(i + LogFormat.FRAME_HEADER_BYTES))) {
           continue;
         }
         long offset = buf.getLong(i + LogFormat.FRAME_HEADER_BYTES + 1);
@@ -144,6 +144,11 @@ final class SegmentScanner implements Closeable {
       }
     }
     return -1;
+  }
+
+  /** An attributes byte of a version-1 frame that starts a write group. */
+  private static boolean groupStart(byte attributes) {
+    return (attributes & LogFormat.ATTR_GROUP_START) != 0 && (attributes & ~LogFormat.KNOWN_ATTRIBUTES) == 0;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

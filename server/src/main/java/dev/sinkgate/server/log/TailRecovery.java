@@ -21,13 +21,14 @@ final class TailRecovery {
 
   /**
    * Recovers {@code file}, the last segment of the log in {@code dir}, whose name says it
-   * starts at offset {@code base}.
+   * starts at offset {@code base}, handing each valid record to {@code replay} as it checks it
+   * (so a caller that needs the records does not read the segment again).
    *
    * @throws CorruptLogException if it is damaged other than at its tail, or at all after a
    *     clean close; nothing is changed then
    */
-  static Recovered recover(LogFiles files, Path dir, Path file, long base, Consumer<String> warnings)
-      throws IOException {
+  static Recovered recover(LogFiles files, Path dir, Path file, long base, Consumer<String> warnings,
+      Consumer<LogRecord> replay) throws IOException {
     long count = 0;
     long validEnd;
     try (SegmentScanner scanner = new SegmentScanner(files, file)) {
@@ -42,6 +43,7 @@ final class TailRecovery {
           throw new CorruptLogException(file + ": the record at byte " + position + " has offset "
               + r.offset() + " (expected: " + (base + count) + ")" + FileLog.repairHint(dir));
         }
+        replay.accept(r);
         count++;
         position = scanner.validEnd();
       }

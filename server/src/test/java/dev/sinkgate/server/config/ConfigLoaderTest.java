@@ -348,9 +348,40 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_producerKeys_areParsedIntoTheLogOptions_withKafkaLikeDefaults() throws Exception {
+    GatewayConfig config = ConfigLoader.parse("test.yaml", """
+        sinks:
+          set:   { type: file, path: ./s, producer_expiry: 2h, max_producers: 50 }
+          plain: { type: file, path: ./p }
+        """);
+
+    FileLog.Options set = config.sinks().get(0).log();
+    assertEquals(Duration.ofHours(2), set.producerExpiry());
+    assertEquals(50, set.maxProducers());
+    FileLog.Options plain = config.sinks().get(1).log();
+    assertEquals(Duration.ofHours(24), plain.producerExpiry());
+    assertEquals(10_000, plain.maxProducers());
+  }
+
+  @Test
+  void parse_zeroProducerExpiryOrProducerCountOutOfRange_failsAtTheValue() {
+    String zero = routeM("type: file, path: ./m, producer_expiry: 0s");
+    String none = routeM("type: file, path: ./m, max_producers: 0");
+    String many = routeM("type: file, path: ./m, max_producers: 2000000");
+
+    assertStartsWith("test.yaml:" + position(zero, "0s") + ": sinks.m.producer_expiry: 0 (expected: a positive"
+        + " duration like 24h", failure(zero).getMessage());
+    assertEquals("test.yaml:" + position(none, "0 }") + ": sinks.m.max_producers: 0 (expected: a producer count"
+        + " from 1 to 1000000)", failure(none).getMessage());
+    assertEquals("test.yaml:" + position(many, "2000000") + ": sinks.m.max_producers: 2000000 (expected: a"
+        + " producer count from 1 to 1000000)", failure(many).getMessage());
+  }
+
+  @Test
   void parse_logKeysOnASinkWithoutALog_areUnknownKeysAtTheKey() {
     for (String type : List.of("discard", "stdout")) {
-      for (String key : List.of("segment_bytes: 4MiB", "retention_bytes: 1GiB", "retention_age: 7d")) {
+      for (String key : List.of("segment_bytes: 4MiB", "retention_bytes: 1GiB", "retention_age: 7d",
+          "producer_expiry: 1h", "max_producers: 10")) {
         String text = routeM("type: " + type + ", " + key);
         String name = key.substring(0, key.indexOf(':'));
 

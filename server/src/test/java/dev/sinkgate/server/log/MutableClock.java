@@ -7,11 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * A clock the test sets. It starts at the epoch, before any file's mtime, so no segment
+ * A clock the test sets. It starts at the epoch (unless given a start), before any file's mtime, so no segment
  * is old until a test says so. Safe to read from the threads of the code under test.
  */
 public final class MutableClock extends Clock {
-  private volatile Instant now = Instant.EPOCH;
+  private volatile Instant now;
+
+  public MutableClock() {
+    this(Instant.EPOCH);
+  }
+
+  public MutableClock(Instant start) {
+    now = start;
+  }
 
   public void set(Instant instant) {
     now = instant;
