@@ -12,10 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sinkctl conformance} against the real gateway (in this JVM, on loopback) with a file
- * route that fsyncs before it acknowledges: every check passes, routing included.
- *
- * <p>Idempotency is not checked here yet: this branch's gateway accepts producer_id and
- * sequence but does not dedupe; add {@code --idempotent} once the file log does.
+ * route that fsyncs before it acknowledges: every check passes, routing and idempotency
+ * included.
  */
 @Timeout(180)
 class ConformanceGatewayTest {
@@ -23,18 +21,18 @@ class ConformanceGatewayTest {
   Path tmp;
 
   @Test
-  void conformance_gatewayFileRoute_passesEveryCheckWithRouting() throws Exception {
+  void conformance_gatewayFileRoute_passesEveryCheckWithRoutingAndIdempotency() throws Exception {
     try (TestGateway gateway = TestGateway.start(Gateway.builder()
         .route(TestGateway.fileRoute("default", tmp.resolve("default"))))) {
-      InProcessRun.Result r = InProcessRun.of("conformance", "--target", gateway.target(), "--routing");
+      InProcessRun.Result r = InProcessRun.of("conformance", "--target", gateway.target(), "--routing",
+          "--idempotent");
 
       assertEquals(0, r.exitCode(), r::describe);
       Map<String, String[]> rows = ConformanceCommandTest.rows(r.out());
       assertEquals(14, rows.size(), r::describe);
-      rows.forEach((name, row) -> assertEquals(name.startsWith("idempotent-") ? "SKIP" : "PASS", row[0],
-          () -> name + ": " + r.describe()));
+      rows.forEach((name, row) -> assertEquals("PASS", row[0], () -> name + ": " + r.describe()));
       assertTrue(rows.get("durability-set")[1].equals("DURABILITY_SYNCED"), r::describe);
-      assertTrue(r.out().contains("0 failed, 2 skipped"), r::describe);
+      assertTrue(r.out().contains("0 failed, 0 skipped"), r::describe);
     }
   }
 }
