@@ -390,7 +390,10 @@ public final class FileLogSink implements RecordSink {
       unsynced = true;
       syncDueNanos = ticker.getAsLong() + syncIntervalNanos;
     }
-    writtenEnd = first + live.size();
+    if (!entries.isEmpty()) {
+      // The records written, not the records answered: duplicates add nothing to the log.
+      writtenEnd = first + entries.size();
+    }
     if (level == Durability.DURABILITY_SYNCED) {
       syncedEnd = writtenEnd;
     }

@@ -51,6 +51,36 @@ class FileLogSinkReaderHooksTest {
   }
 
   @Test
+  void duplicatesAddNothingToTheEnds_aResendMixingDuplicatesAndNewRecordsMovesThemByTheNewOnesOnly() throws Exception {
+    FileLog log = FileLog.open(tmp, FileLog.Options.DEFAULT, Clock.systemUTC(), LogFiles.SYSTEM, w -> {});
+    try (FileLogSink sink = new FileLogSink("t", log, FsyncPolicy.ALWAYS, 100, 1 << 20, Clock.systemUTC())) {
+      for (int seq = 1; seq <= 5; seq++) {
+        sink.append(produced(seq)).join();
+      }
+      assertEquals(5, sink.writtenEnd());
+      // A resend of 3..5 (duplicates) with 6..7 (new): the ends move to 7, the log's end.
+      java.util.List<java.util.concurrent.CompletableFuture<dev.sinkgate.server.sink.Accepted>> answers =
+          new java.util.ArrayList<>();
+      for (int seq = 3; seq <= 7; seq++) {
+        answers.add(sink.append(produced(seq)));
+      }
+      answers.forEach(java.util.concurrent.CompletableFuture::join);
+      assertTrue(answers.get(0).join().duplicate(), "sequence 3 is a duplicate");
+      assertEquals(7, sink.writtenEnd(), "written end after the resend");
+      assertEquals(7, sink.syncedEnd(), "synced end after the resend");
+      // Duplicates only: the ends stay where the log ends.
+      sink.append(produced(7)).join();
+      assertEquals(7, sink.writtenEnd(), "written end after a group of duplicates only");
+      assertEquals(7, sink.syncedEnd(), "synced end after a group of duplicates only");
+      assertEquals(7, LogReader.readAll(tmp).size());
+    }
+  }
+
+  private static Record produced(long sequence) {
+    return new Record("", Map.of(), new byte[] {(byte) sequence}, Long.MAX_VALUE, null, -1, "resender", sequence);
+  }
+
+  @Test
   void trimBefore_deletesWholeSegmentsOnTheWriterThread() throws Exception {
     FileLog log = FileLog.open(tmp, FileLog.Options.DEFAULT.withSegmentBytes(4096), Clock.systemUTC(),
         LogFiles.SYSTEM, w -> {});
