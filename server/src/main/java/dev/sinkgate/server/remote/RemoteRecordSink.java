@@ -120,18 +120,30 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
     return result;
   }
 
-  /** The downstream's failure as a rejection, its code and description in the message. */
+  /**
+   * The downstream's failure as a rejection, its code and description in the message. Only
+   * codes that speak of the record itself (INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION,
+   * ALREADY_EXISTS) make it INVALID, the one reason a spool moves a record to its dead
+   * letters. Codes that speak of the downstream as a whole (UNIMPLEMENTED: not a Sink;
+   * UNAUTHENTICATED, PERMISSION_DENIED: not let in; UNKNOWN, INTERNAL, DATA_LOSS: its bug)
+   * are UNAVAILABLE: every record would get the same answer, so they are retried and count
+   * against the breaker, and a spool keeps its backlog until the downstream is mended.
+   */
   RecordRejectedException rejection(SinkException e) {
     String message = "route '" + route + "': downstream " + targets + " answered " + e.code() + ": " + e.description();
     return switch (e.code()) {
-      case UNAVAILABLE, CANCELLED, ABORTED -> new RecordRejectedException(Reason.UNAVAILABLE, message,
-          e.retryAfter().orElse(null));
       case RESOURCE_EXHAUSTED -> new RecordRejectedException(Reason.QUEUE_FULL, message, e.retryAfter().orElse(null));
       case DEADLINE_EXCEEDED -> new RecordRejectedException(Reason.DEADLINE, message);
       case NOT_FOUND -> new RecordRejectedException(Reason.NO_SUCH_ROUTE, message);
-      default -> new RecordRejectedException(Reason.INVALID, message);
+      case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION, ALREADY_EXISTS ->
+          new RecordRejectedException(Reason.INVALID, message);
+      default -> new RecordRejectedException(Reason.UNAVAILABLE, message,
+          e.retryAfter().orElse(DOWNSTREAM_FAILED_RETRY));
     };
   }
+
+  /** The retry delay advised when a downstream fails as a whole without saying when to retry. */
+  static final Duration DOWNSTREAM_FAILED_RETRY = Duration.ofSeconds(1);
 
   /** Closes the channel: calls in flight get up to 5 s, then are cancelled. Idempotent. */
   @Override

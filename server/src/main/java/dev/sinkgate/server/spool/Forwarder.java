@@ -220,7 +220,9 @@ final class Forwarder implements AutoCloseable {
       } catch (RuntimeException e) {
         cause = e; // a downstream that throws instead of failing its future: retried like any failure
       }
-      if (cause instanceof RecordRejectedException refused && !refused.reason().retryable()) {
+      // Only a record the downstream refuses for what it is goes to the dead letters; a missing
+      // route (NOT_FOUND) is the downstream's configuration, and the record waits for it.
+      if (cause instanceof RecordRejectedException refused && refused.reason() == RecordRejectedException.Reason.INVALID) {
         deadLetter(r, refused);
         return;
       }
@@ -246,7 +248,9 @@ final class Forwarder implements AutoCloseable {
     headers.put(STATUS_HEADER, refused.reason() + ": " + refused.getMessage());
     headers.put(ROUTE_HEADER, route);
     headers.put(OFFSET_HEADER, Long.toString(r.offset()));
-    Record dead = new Record(r.key(), headers, r.data(), Long.MAX_VALUE);
+    // With the spool's producer id and sequence, so that dead-lettering it again after a
+    // crash (before the cursor's commit) is answered as a duplicate, not stored twice.
+    Record dead = new Record(r.key(), headers, r.data(), Long.MAX_VALUE, null, -1, producerId, r.offset() + 1);
     int failures = 0;
     while (true) {
       if (stopping) {

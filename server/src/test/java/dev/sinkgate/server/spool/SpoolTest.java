@@ -222,6 +222,23 @@ class SpoolTest {
   }
 
   @Test
+  void aDownstreamMissingTheRoute_isWaitedOut_notDeadLettered() throws Exception {
+    Downstream down = downstream();
+    down.refuse = r -> new RecordRejectedException(Reason.NO_SUCH_ROUTE, "NOT_FOUND: no route named 'thumbs'");
+    SpoolingSink spool = open(down);
+    spool.append(record("a", 0)).join();
+    spool.append(record("b", 1)).join();
+    Poll.until(WAIT, () -> pause.count() == 1, () -> "the forwarder backing off");
+    assertEquals(0, spool.deadLettered(), "a missing route is the downstream's configuration, not the record's fault");
+
+    down.refuse = r -> null; // the downstream's route is back
+    pause.free();
+    awaitStored(2);
+    assertEquals(List.of("a", "b"), stored().stream().map(r -> new String(r.data(), UTF_8)).toList());
+    assertEquals(0, spool.deadLettered());
+  }
+
+  @Test
   void longBacklog_drainsOneRecordAtATime_readingItOnce_andDeletesTheSegmentsBehindTheCursor() throws Exception {
     Downstream down = downstream();
     down.refuse = r -> new RecordRejectedException(Reason.UNAVAILABLE, "down");
