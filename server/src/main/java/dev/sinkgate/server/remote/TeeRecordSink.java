@@ -6,11 +6,13 @@ import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
 import dev.sinkgate.server.sink.RecordSink;
+import dev.sinkgate.server.sink.StreamFence;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +40,8 @@ public final class TeeRecordSink implements RecordSink {
   private final String name;
   private final Map<String, RecordSink> routes;
   private final Ack ack;
+  /** Each open stream's fences, one per route; gone with the stream (weak keys, compared by identity). */
+  private final Map<StreamFence, StreamFence[]> branches = new WeakHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -61,16 +65,47 @@ public final class TeeRecordSink implements RecordSink {
     }
     List<String> names = new ArrayList<>(routes.keySet());
     List<CompletableFuture<Accepted>> calls = new ArrayList<>();
+    StreamFence[] fences = branches(record.fence());
+    int i = 0;
     for (RecordSink sink : routes.values()) {
+      Record copy = fences == null ? record : new Record(record.key(), record.headers(), record.data(),
+          record.deadlineNanos(), fences[i], record.streamIndex(), record.producerId(), record.sequence());
+      i++;
       CompletableFuture<Accepted> call;
       try {
-        call = sink.append(record);
+        call = sink.append(copy);
       } catch (RuntimeException e) {
         call = CompletableFuture.failedFuture(e);
       }
       calls.add(call);
     }
-    return ack == Ack.ALL ? all(record, names, calls) : any(names, calls);
+    CompletableFuture<Accepted> answer = ack == Ack.ALL ? all(record, names, calls) : any(names, calls);
+    return answer.whenComplete((a, t) -> {
+      if (t != null) {
+        StreamFence.trip(record); // the tee refused it: the stream's later records are refused everywhere
+      }
+    });
+  }
+
+  /**
+   * One fence per route for the stream {@code fence} belongs to (null outside a stream): a
+   * route that refuses a record then refuses the stream's later records itself, keeping its
+   * own order, while the other routes go on taking them — with {@code ack: any} the stream
+   * lives on while one route is down.
+   */
+  private StreamFence[] branches(StreamFence fence) {
+    if (fence == null) {
+      return null;
+    }
+    synchronized (branches) {
+      return branches.computeIfAbsent(fence, f -> {
+        StreamFence[] b = new StreamFence[routes.size()];
+        for (int j = 0; j < b.length; j++) {
+          b[j] = f.branch();
+        }
+        return b;
+      });
+    }
   }
 
   private CompletableFuture<Accepted> all(Record record, List<String> names, List<CompletableFuture<Accepted>> calls) {

@@ -24,6 +24,32 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class StreamFence {
   /** The lowest index of a refused record of the stream; Long.MAX_VALUE while none was. */
   private final AtomicLong refusedFrom = new AtomicLong(Long.MAX_VALUE);
+  /** The fence this one branched from (its cancel applies here too), or null. */
+  private final StreamFence parent;
+
+  public StreamFence() {
+    this(null);
+  }
+
+  private StreamFence(StreamFence parent) {
+    this.parent = parent;
+  }
+
+  /**
+   * A fence for one of several routes the stream's records fan out to (a tee's): a refusal
+   * by that route trips only the branch, so the other routes go on taking the stream's
+   * records; a cancel of the call reaches every branch.
+   */
+  public StreamFence branch() {
+    return new StreamFence(this);
+  }
+
+  private long refusedFrom() {
+    if (parent != null && parent.refusedFrom() == Long.MIN_VALUE) {
+      return Long.MIN_VALUE;
+    }
+    return refusedFrom.get();
+  }
 
   /** Records that the record at {@code index} was refused. */
   public void trip(long index) {
@@ -37,12 +63,12 @@ public final class StreamFence {
 
   /** True once any record of the stream was refused, or the call was cancelled. */
   public boolean tripped() {
-    return refusedFrom.get() != Long.MAX_VALUE;
+    return refusedFrom() != Long.MAX_VALUE;
   }
 
   /** True if {@code record} follows a refused record of its stream. */
   public static boolean closed(Record record) {
-    return record.fence() != null && record.streamIndex() > record.fence().refusedFrom.get();
+    return record.fence() != null && record.streamIndex() > record.fence().refusedFrom();
   }
 
   /** Records that {@code record} was refused, if it belongs to a stream. */
@@ -54,7 +80,7 @@ public final class StreamFence {
 
   /** The refusal for a record that {@link #closed} turned away. */
   public static RecordRejectedException refusal(Record record, String route) {
-    if (record.fence() != null && record.fence().refusedFrom.get() == Long.MIN_VALUE) {
+    if (record.fence() != null && record.fence().refusedFrom() == Long.MIN_VALUE) {
       return new RecordRejectedException(RecordRejectedException.Reason.DEADLINE, "route '" + route
           + "': the call was cancelled (the client gave up or its deadline passed) before the record was"
           + " written; it was not written");

@@ -8,6 +8,7 @@ import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import dev.sinkgate.server.sink.StreamFence;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,6 +27,41 @@ class TeeRecordSinkTest {
     return new TeeRecordSink("both", routes, ack);
   }
 
+
+  @Test
+  void any_aStreamLivesOnWhileOneRouteIsDown_thatRouteRefusesTheStreamsLaterRecordsWithoutSendingThem() {
+    thumbs.always = new RecordRejectedException(Reason.UNAVAILABLE, "downstream down");
+    Map<String, dev.sinkgate.server.sink.RecordSink> routes = new LinkedHashMap<>();
+    routes.put("audit", audit);
+    routes.put("thumbs", new StreamOrderSink("thumbs", thumbs)); // a remote route keeps its stream's order so
+    TeeRecordSink any = new TeeRecordSink("both", routes, TeeRecordSink.Ack.ANY);
+    StreamFence stream = new StreamFence();
+    for (int i = 0; i < 3; i++) {
+      Record r = new Record("", Map.of(), new byte[] {(byte) i}, Long.MAX_VALUE, stream, i);
+      assertEquals(1, any.append(r).join().written(), "record " + i + " accepted by audit");
+    }
+    assertEquals(3, audit.appends.get());
+    assertEquals(1, thumbs.appends.get(), "thumbs refused record 0, then refused 1 and 2 itself, unsent");
+    assertFalse(stream.tripped(), "the stream's own fence is untouched: the tee accepted every record");
+  }
+
+  @Test
+  void all_aRefusalByOneRoute_tripsTheStreamsFence() {
+    thumbs.always = new RecordRejectedException(Reason.UNAVAILABLE, "downstream down");
+    StreamFence stream = new StreamFence();
+    Record r = new Record("", Map.of(), new byte[1], Long.MAX_VALUE, stream, 0);
+    assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(tee(TeeRecordSink.Ack.ALL).append(r)).reason());
+    assertTrue(stream.tripped());
+  }
+
+  @Test
+  void aCancelledCall_reachesEveryRoutesBranch() {
+    StreamFence stream = new StreamFence();
+    StreamFence branch = stream.branch();
+    assertFalse(branch.tripped());
+    stream.cancel();
+    assertTrue(branch.tripped(), "a cancel of the call closes the branches too");
+  }
 
   @Test
   void any_failsOnlyWhenEveryRouteFailed_namingEach_withTheFirstReasonAndRetryAfter() {
