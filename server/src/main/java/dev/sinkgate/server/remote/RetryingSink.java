@@ -7,6 +7,7 @@ import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
 import dev.sinkgate.server.sink.RecordSink;
+import dev.sinkgate.server.sink.StreamFence;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -89,9 +90,16 @@ public final class RetryingSink extends ForwardingRecordSink {
           throw new RejectedExecutionException("closed");
         }
         scheduler.schedule(() -> {
-          if (waiting.remove(result) != null) {
-            attempt(record, attempt + 1, result);
+          if (waiting.remove(result) == null) {
+            return;
           }
+          if (StreamFence.closed(record)) {
+            // The call was cancelled (or an earlier record of its stream refused) while this one
+            // waited: nobody would be told it was stored, so it is not tried again.
+            result.completeExceptionally(cause);
+            return;
+          }
+          attempt(record, attempt + 1, result);
         }, wait);
       } catch (RejectedExecutionException closing) {
         if (waiting.remove(result) != null) {

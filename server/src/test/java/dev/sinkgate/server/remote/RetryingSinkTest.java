@@ -10,6 +10,7 @@ import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import dev.sinkgate.server.sink.StreamFence;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,19 @@ class RetryingSinkTest {
       assertEquals(3, downstream.appends.get());
       assertEquals(3, f.join().written());
       assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200)), clock.delays());
+    }
+  }
+
+  @Test
+  void aRecordWhoseCallWasCancelledWhileItWaitedForARetry_isNotTriedAgain() {
+    downstream.thenFail(unavailable(null));
+    StreamFence call = new StreamFence();
+    try (RetryingSink sink = retrying(POLICY, UNLIMITED)) {
+      CompletableFuture<Accepted> f = sink.append(new Record("", Map.of(), new byte[4], Long.MAX_VALUE, call, 0));
+      call.cancel(); // the client gave up while the record waited out its backoff
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(1, downstream.appends.get(), "no attempt after the cancel");
+      assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(f).reason(), "answered with its last failure");
     }
   }
 
