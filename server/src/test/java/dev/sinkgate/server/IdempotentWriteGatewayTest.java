@@ -17,6 +17,7 @@ import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
 import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.Router;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,27 @@ class IdempotentWriteGatewayTest {
     List<LogRecord> stored = LogReader.readAll(dir);
     assertEquals(2, stored.size(), "stored once");
     assertEquals("producer-1", stored.get(1).producerId());
+  }
+
+  @Test
+  void aProducerIdOverTheLimit_isInvalidArgument_namingTheLimit_andNothingIsStored() throws Exception {
+    Path dir = tmp.resolve("log");
+    FileLog log = FileLog.open(dir, w -> {});
+    Route route = new Route("default", new FileLogSink("default", log, FsyncPolicy.ALWAYS, 4096, 64 << 20,
+        Clock.systemUTC()), Route.DEFAULT_MAX_RECORD_BYTES);
+    try (TestGateway gw = new TestGateway(List.of(route))) {
+      var stub = gw.blocking(Transport.IN_PROCESS).withDeadlineAfter(10, TimeUnit.SECONDS);
+      WriteRequest longId = WriteRequest.newBuilder().setData(ByteString.copyFromUtf8("x"))
+          .setProducerId("p".repeat(Router.MAX_PRODUCER_ID_CHARS + 1)).setSequence(1).build();
+      io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class, () -> stub.write(longId));
+      assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e::toString);
+      assertTrue(e.getStatus().getDescription().contains("over the limit of " + Router.MAX_PRODUCER_ID_CHARS),
+          e.getStatus().getDescription());
+      WriteResponse ok = stub.write(longId.toBuilder().setProducerId("p".repeat(Router.MAX_PRODUCER_ID_CHARS)).build());
+      assertEquals(0, ok.getOffset(), "an id at the limit is taken, and the refused record took no offset");
+    }
+    assertEquals(1, LogReader.readAll(dir).size());
   }
 
   /** Starts a gateway on {@code config}, closing the one before (which has exited). */

@@ -41,7 +41,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
     ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(fence::cancel);
     Route route;
     try {
-      route = router.resolve(request.getSink(), request.getData().size());
+      route = router.resolve(request.getSink(), request.getData().size(), request.getProducerId());
     } catch (RecordRejectedException e) {
       responses.onError(Statuses.toException(e, "", request.getSink()));
       return;

@@ -100,7 +100,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       long index = received++;
       int size = request.getData().size();
       try {
-        route = router.resolve(request.getSink(), size);
+        route = router.resolve(request.getSink(), size, request.getProducerId());
       } catch (RecordRejectedException e) {
         Slot failed = new Slot(index, size, request.getSink());
         failed.done = true;

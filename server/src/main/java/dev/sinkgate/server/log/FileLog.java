@@ -494,7 +494,7 @@ public final class FileLog implements AutoCloseable {
         files.deleteIfExists(ProducerSnapshot.file(dir, stale));
         snapshots.remove(stale);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // a snapshot is an optimisation: never a reason to refuse a write
       warnings.accept("file log " + dir + ": saving the producer snapshot at offset " + nextOffset + " failed (" + e
           + "); the next start replays more of the log instead");
     }

@@ -53,6 +53,23 @@ public final class Router implements AutoCloseable {
    *     NO_SUCH_ROUTE for an unknown name
    */
   public Route resolve(String sinkName, int size) {
+    return resolve(sinkName, size, "");
+  }
+
+  /** The longest producer id accepted, in characters: ids are held in memory and in every producer snapshot. */
+  public static final int MAX_PRODUCER_ID_CHARS = 128;
+
+  /**
+   * As {@link #resolve(String, int)}, also checking the record's producer id.
+   *
+   * @throws RecordRejectedException INVALID for a producer id over {@link #MAX_PRODUCER_ID_CHARS}
+   */
+  public Route resolve(String sinkName, int size, String producerId) {
+    if (producerId.length() > MAX_PRODUCER_ID_CHARS) {
+      throw new RecordRejectedException(Reason.INVALID, "producer_id of " + producerId.length()
+          + " characters is over the limit of " + MAX_PRODUCER_ID_CHARS
+          + " (expected: a short id unique to the producer session, such as a UUID)");
+    }
     String name = sinkName.isEmpty() ? SinkNames.DEFAULT : sinkName;
     if (!SinkNames.isValid(name)) {
       throw new RecordRejectedException(Reason.INVALID, "sink name '" + name
