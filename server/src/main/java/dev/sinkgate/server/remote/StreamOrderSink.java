@@ -5,6 +5,7 @@ import dev.sinkgate.server.sink.ForwardingRecordSink;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordSink;
 import dev.sinkgate.server.sink.StreamFence;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +24,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class StreamOrderSink extends ForwardingRecordSink {
   private final String route;
-  /** Each open stream's last record handed over, until it is answered. */
-  private final Map<StreamFence, CompletableFuture<Accepted>> tails = new IdentityHashMap<>();
+  /** Each stream with records waiting or in flight: its records not yet handed over, in order. */
+  private final Map<StreamFence, Lane> lanes = new IdentityHashMap<>();
+
+  /** One stream's queue; {@code busy} while one of its records is with the delegate or being handed over. */
+  private static final class Lane {
+    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    boolean busy;
+  }
+
+  private record Pending(Record record, CompletableFuture<Accepted> result) {}
 
   public StreamOrderSink(String route, RecordSink delegate) {
     super(delegate);
@@ -37,43 +46,73 @@ public final class StreamOrderSink extends ForwardingRecordSink {
     if (fence == null) {
       return delegate.append(record);
     }
-    CompletableFuture<Accepted> result = new CompletableFuture<>();
-    CompletableFuture<Accepted> previous;
-    synchronized (tails) {
-      previous = tails.put(fence, result);
+    Pending p = new Pending(record, new CompletableFuture<>());
+    Lane lane;
+    synchronized (lanes) {
+      lane = lanes.computeIfAbsent(fence, f -> new Lane());
+      lane.waiting.add(p);
+      if (lane.busy) {
+        return p.result();
+      }
+      lane.busy = true;
     }
-    if (previous == null) {
-      send(record, result);
-    } else {
-      previous.whenComplete((accepted, error) -> send(record, result));
-    }
-    return result;
+    drain(fence, lane);
+    return p.result();
   }
 
-  private void send(Record record, CompletableFuture<Accepted> result) {
-    if (StreamFence.closed(record)) {
-      finish(record, result, null, StreamFence.refusal(record, route));
+  /**
+   * Hands the lane's records over one at a time, in a loop rather than by recursion, so a
+   * long queue of records refused one after another cannot overflow the stack. Returns once
+   * a record is in flight (its answer resumes the loop) or the lane is empty.
+   */
+  private void drain(StreamFence fence, Lane lane) {
+    while (true) {
+      Pending p;
+      synchronized (lanes) {
+        p = lane.waiting.poll();
+        if (p == null) {
+          lane.busy = false;
+          lanes.remove(fence);
+          return;
+        }
+      }
+      if (StreamFence.closed(p.record())) {
+        finish(p, null, StreamFence.refusal(p.record(), route));
+        continue;
+      }
+      CompletableFuture<Accepted> sent;
+      try {
+        sent = delegate.append(p.record());
+      } catch (RuntimeException e) {
+        finish(p, null, e);
+        continue;
+      }
+      if (sent.isDone()) {
+        complete(p, sent);
+        continue;
+      }
+      sent.whenComplete((accepted, error) -> {
+        finish(p, accepted, error);
+        drain(fence, lane);
+      });
       return;
     }
-    CompletableFuture<Accepted> sent;
+  }
+
+  private static void complete(Pending p, CompletableFuture<Accepted> done) {
     try {
-      sent = delegate.append(record);
-    } catch (RuntimeException e) {
-      finish(record, result, null, e);
-      return;
+      finish(p, done.join(), null);
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      finish(p, null, e.getCause() != null ? e.getCause() : e);
     }
-    sent.whenComplete((accepted, error) -> finish(record, result, accepted, error));
   }
 
-  private void finish(Record record, CompletableFuture<Accepted> result, Accepted accepted, Throwable error) {
-    synchronized (tails) {
-      tails.remove(record.fence(), result);
-    }
+  private static void finish(Pending p, Accepted accepted, Throwable error) {
     if (error != null) {
-      StreamFence.trip(record);
-      result.completeExceptionally(error);
+      StreamFence.trip(p.record());
+      p.result().completeExceptionally(error);
     } else {
-      result.complete(accepted);
+      p.result().complete(accepted);
     }
   }
 }
