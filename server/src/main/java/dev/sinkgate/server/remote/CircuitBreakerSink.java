@@ -44,6 +44,8 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
   private int consecutive;
   private long openedAt;
   private int probesInFlight;
+  /** Counts half-open periods, so a probe's late answer from an earlier one is ignored. */
+  private long halfOpenPeriod;
 
   /** Guards {@code delegate} (owned) per {@code policy}, telling time by {@code clock} (not owned). */
   public CircuitBreakerSink(String route, RecordSink delegate, BreakerPolicy policy, Scheduler clock) {
@@ -59,6 +61,7 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
     if (state == State.OPEN && openRemainingNanos() <= 0) {
       state = State.HALF_OPEN;
       probesInFlight = 0;
+      halfOpenPeriod++;
     }
     return state;
   }
@@ -66,6 +69,7 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
   @Override
   public CompletableFuture<Accepted> append(Record record) {
     boolean probe;
+    long period;
     synchronized (this) {
       State s = state();
       if (s == State.OPEN || (s == State.HALF_OPEN && probesInFlight >= policy.halfOpenProbes())) {
@@ -75,6 +79,7 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
             + " retry in " + left.toMillis() + "ms", left));
       }
       probe = s == State.HALF_OPEN;
+      period = halfOpenPeriod;
       if (probe) {
         probesInFlight++;
       }
@@ -85,7 +90,7 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    return call.whenComplete((a, t) -> record(probe, t == null || !counts(t)));
+    return call.whenComplete((a, t) -> record(probe, period, t == null || !counts(t)));
   }
 
   private static boolean counts(Throwable t) {
@@ -93,8 +98,11 @@ public final class CircuitBreakerSink extends ForwardingRecordSink {
     return !(c instanceof RecordRejectedException r) || r.reason().retryable();
   }
 
-  private synchronized void record(boolean probe, boolean success) {
+  private synchronized void record(boolean probe, long period, boolean success) {
     if (probe) {
+      if (period != halfOpenPeriod || state != State.HALF_OPEN) {
+        return; // a probe of an earlier half-open period, answered after it ended
+      }
       probesInFlight--;
       if (state == State.HALF_OPEN) {
         if (success) {

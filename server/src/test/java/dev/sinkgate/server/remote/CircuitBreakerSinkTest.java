@@ -173,4 +173,27 @@ class CircuitBreakerSinkTest {
       assertEquals(State.HALF_OPEN, b.state());
     }
   }
+
+  @Test
+  void halfOpen_aLateAnswerFromAnEarlierPeriodsProbe_neitherClosesTheBreakerNorFreesAProbeSlot() {
+    HeldSink held = new HeldSink();
+    try (CircuitBreakerSink b = breaker(held, 1.0, 100, 2, 2)) {
+      openByFailures(b, held);
+      clock.advance(OPEN_FOR);
+      b.append(Record.of(new byte[1])); // probe A of the first half-open period (call 2), still in flight
+      b.append(Record.of(new byte[1])); // probe B (call 3)
+      held.calls.get(3).completeExceptionally(unavailable()); // B fails: open again
+      assertEquals(State.OPEN, b.state());
+      clock.advance(OPEN_FOR);
+      assertEquals(State.HALF_OPEN, b.state(), "the second half-open period");
+      b.append(Record.of(new byte[1])); // probe C
+      b.append(Record.of(new byte[1])); // probe D: both slots of this period taken
+      held.calls.get(2).complete(new Accepted(1, Durability.DURABILITY_DOWNSTREAM, 0)); // A answers, late
+
+      assertEquals(State.HALF_OPEN, b.state(), "a probe of an earlier period does not close the breaker");
+      assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(b.append(Record.of(new byte[1]))).reason(),
+          "nor does it free one of this period's probe slots");
+      assertEquals(6, held.calls.size());
+    }
+  }
 }
