@@ -90,6 +90,7 @@ class RemoteOutageTest {
       long ackedAtKill = writer.acknowledged;
       if (killUpstreamToo) {
         writer.writeFor(OUTAGE.dividedBy(3));
+        writer.burst(200); // records in flight at the kill: resent, and answered as duplicates where stored
         up.kill9(START);
         writer.lostConnection();
         up.close();
@@ -223,18 +224,29 @@ class RemoteOutageTest {
           throw new AssertionError("writer: condition not reached within " + bound + "; " + sequence
               + " records sent, " + acknowledged + " acknowledged");
         }
-        long n = ++sequence;
-        stream.write(WriteRequest.newBuilder()
-            .setSink("default")
-            .setData(ByteString.copyFromUtf8(payload(n)))
-            .setKey(key(n))
-            .putHeaders("n", Long.toString(n))
-            .setProducerId(PRODUCER)
-            .setSequence(n)
-            .build());
+        stream.write(request(++sequence));
         acknowledged = ackBase + stream.acknowledged();
         pace();
       }
+    }
+
+    /** Sends {@code n} records at once, without waiting for the pace or for their acks. */
+    void burst(int n) {
+      for (int i = 0; i < n; i++) {
+        long seq = ++sequence;
+        stream.write(request(seq));
+      }
+    }
+
+    private static WriteRequest request(long n) {
+      return WriteRequest.newBuilder()
+          .setSink("default")
+          .setData(ByteString.copyFromUtf8(payload(n)))
+          .setKey(key(n))
+          .putHeaders("n", Long.toString(n))
+          .setProducerId(PRODUCER)
+          .setSequence(n)
+          .build();
     }
 
     /** Waits until the pace allows the next record: a steady stream, not a burst. */

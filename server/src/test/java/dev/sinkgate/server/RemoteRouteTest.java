@@ -212,6 +212,46 @@ class RemoteRouteTest {
     }
   }
 
+  @Test
+  void aSpoolInFrontOfADownstreamThatIsDown_acknowledgesUntilFull_thenResourceExhaustedWithRetryInfo_keepingEveryAcknowledgedRecord()
+      throws Exception {
+    Path spool = tmp.resolve("spool");
+    String yaml = """
+        sinks:
+          thumbs:
+            type: remote
+            targets: ["127.0.0.1:%d"]
+            timeout: 1s
+            retry: { max_attempts: 2, initial_backoff: 10ms, max_backoff: 50ms }
+            spool: { path: "%s", max_bytes: 64KiB, segment_bytes: 16KiB, fsync: always }
+        """.formatted(closedPort(), spool);
+    Router router = Routes.open(ConfigLoader.parse("spool.yaml", yaml).sinks(), System.out, w -> {});
+    List<String> acknowledged = new java.util.ArrayList<>();
+    try (TestGateway upstream = new TestGateway(List.copyOf(router.routes().values()))) {
+      SinkGrpc.SinkBlockingStub stub = upstream.blocking(TestGateway.Transport.LOOPBACK);
+      StatusRuntimeException full = null;
+      for (int i = 0; i < 1000 && full == null; i++) {
+        String data = i + ":" + "s".repeat(1000);
+        try {
+          WriteResponse r = stub.withDeadlineAfter(30, TimeUnit.SECONDS).write(request("thumbs", data));
+          assertEquals(Durability.DURABILITY_SYNCED, r.getDurability(), "a spooled record is acknowledged as synced");
+          acknowledged.add(data);
+        } catch (StatusRuntimeException e) {
+          full = e;
+        }
+      }
+      assertTrue(full != null, "64 KiB of spool never filled with 1000 records of 1 KiB");
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode(), full::toString);
+      assertTrue(SinkException.from(full).retryAfter().isPresent(), "no RetryInfo on " + full.getStatus());
+      assertTrue(acknowledged.size() >= 32, "records acknowledged before the spool was full: " + acknowledged.size());
+    }
+    List<String> spooled = new java.util.ArrayList<>();
+    for (LogRecord r : LogReader.readAll(spool)) {
+      spooled.add(new String(r.data(), StandardCharsets.UTF_8));
+    }
+    assertEquals(acknowledged, spooled, "the spool holds every acknowledged record, in order, and nothing else");
+  }
+
   /** A downstream route that answers every record with {@code rejection}. */
   private static RecordSink refusing(dev.sinkgate.server.sink.RecordRejectedException rejection) {
     return new RecordSink() {
