@@ -99,7 +99,7 @@ public final class SpoolingSink implements RecordSink {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
