@@ -158,16 +158,13 @@ public final class FileLog implements AutoCloseable {
   private String broken;
   /** Volatile so tests and metrics may read it from another thread than the owner. */
   private volatile long syncs;
-  /** The last sequences of each producer that wrote to the log (idempotent writes). */
-  private final ProducerState producers;
-  /** The offsets of the producer snapshots in the directory. */
-  private final TreeSet<Long> snapshots;
+  /** The last sequences of each producer that wrote to the log, and their snapshots (idempotent writes). */
+  private final ProducerTable producers;
 
   private FileLog(Path dir, Options options, Clock clock, LogFiles files, DirectoryLock lock,
       Consumer<String> warnings, List<Segment> closedSegments, long activeBase, FileChannel channel,
-      long activeBytes, long nextOffset, ProducerState producers, TreeSet<Long> snapshots) {
+      long activeBytes, long nextOffset, ProducerTable producers) {
     this.producers = producers;
-    this.snapshots = snapshots;
     this.warnings = warnings;
     this.dir = dir;
     this.options = options;
@@ -254,7 +251,7 @@ public final class FileLog implements AutoCloseable {
       recovery.restartBelow(tail.nextOffset(), all);
     }
     return new FileLog(dir, options, clock, files, lock, warnings, segments, last.baseOffset(), tail.channel(),
-        tail.validEnd(), tail.nextOffset(), producers, snapshots);
+        tail.validEnd(), tail.nextOffset(), new ProducerTable(files, dir, warnings, producers, snapshots));
   }
 
   static String repairHint(Path dir) {
@@ -413,13 +410,7 @@ public final class FileLog implements AutoCloseable {
     activeBytes += bytes;
     nextOffset = offset;
     // Only now, with the records written: a group refused above does not advance a producer.
-    offset = first;
-    for (Entry e : entries) {
-      if (!e.producerId().isEmpty()) {
-        producers.written(e.producerId(), e.sequence(), offset, timestampMillis);
-      }
-      offset++;
-    }
+    producers.written(entries, first, timestampMillis);
     return first;
   }
 
@@ -432,7 +423,7 @@ public final class FileLog implements AutoCloseable {
     // Before the segment exists: a segment is never there without the snapshot at its base
     // (short of a failure to save it), so a crash at any step of a roll leaves an open that
     // replays only the last segment.
-    snapshotProducers();
+    producers.snapshot(nextOffset, activeBase);
     Path created = segmentFile(dir, nextOffset);
     try {
       createSegment(files, dir, nextOffset);
@@ -474,29 +465,6 @@ public final class FileLog implements AutoCloseable {
     } catch (IOException e) {
       // The roll and the append stand; the next roll or check tries again.
       warnings.accept("file log " + dir + ": deleting segments past retention failed: " + e);
-    }
-  }
-
-  /**
-   * Saves the producer state at {@link #nextOffset()}, then deletes the snapshots it
-   * supersedes: those inside the active segment (taken by earlier clean closes, or by a
-   * roll a full disk refused). A failure only makes the next open replay more, so it is a
-   * warning.
-   */
-  private void snapshotProducers() {
-    if (snapshots.contains(nextOffset)) {
-      return; // nothing written since: the same state
-    }
-    try {
-      ProducerSnapshot.write(files, dir, nextOffset, producers);
-      snapshots.add(nextOffset);
-      for (Long stale : List.copyOf(snapshots.subSet(activeBase, false, nextOffset, false))) {
-        files.deleteIfExists(ProducerSnapshot.file(dir, stale));
-        snapshots.remove(stale);
-      }
-    } catch (IOException | RuntimeException e) { // a snapshot is an optimisation: never a reason to refuse a write
-      warnings.accept("file log " + dir + ": saving the producer snapshot at offset " + nextOffset + " failed (" + e
-          + "); the next start replays more of the log instead");
     }
   }
 
@@ -628,13 +596,7 @@ public final class FileLog implements AutoCloseable {
         Path segment = closedSegments.get(0).file();
         files.deleteIfExists(segment);
         closedSegments.remove(0); // only once the file is gone: a failed delete leaves the log as it is
-        // Snapshots from before the log's new start describe records that are gone; the newest always stays.
-        for (Long stale : List.copyOf(snapshots.headSet(firstOffset(), false))) {
-          if (!stale.equals(snapshots.last())) {
-            files.deleteIfExists(ProducerSnapshot.file(dir, stale));
-            snapshots.remove(stale);
-          }
-        }
+        producers.deleteBelow(firstOffset());
         // Bytes a recovery cut from it go with it.
         try (Stream<Path> aside = Files.list(dir)) {
           for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(segment.getFileName() + ".torn-"))
@@ -663,7 +625,7 @@ public final class FileLog implements AutoCloseable {
     try (lock; active) {
       if (broken == null) {
         active.force(false);
-        snapshotProducers(); // after the sync: it must not describe records the log could lose
+        producers.snapshot(nextOffset, activeBase); // after the sync: it must not describe records the log could lose
         try {
           markClean();
         } catch (IOException e) {

@@ -11,11 +11,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -313,21 +309,12 @@ public final class FileLogSink implements RecordSink {
     }
   }
 
-  /**
-   * A record of the group being committed that gets an answer if the group's write succeeds.
-   *
-   * @param entry its index in the group's entries when it is written, or (a duplicate of a
-   *     record of the same group) the index of that record; -1 for a duplicate of a record
-   *     written before
-   * @param storedOffset for a duplicate of a record written before, its offset, or 0 if
-   *     it is older than the producer's window
-   */
-  private record Live(Pending pending, int entry, long storedOffset, boolean duplicate) {}
+  /** A record of the group being committed that gets an answer if the group's write succeeds. */
+  private record Live(Pending pending, GroupAdmission.Admitted admitted) {}
 
   private void commit(List<Pending> group, List<FileLog.Entry> entries) {
     List<Live> live = new ArrayList<>(group.size());
-    // The producers' sequences in this group so far: producer -> sequence -> entry index.
-    Map<String, NavigableMap<Long, Integer>> inGroup = new HashMap<>();
+    GroupAdmission admission = new GroupAdmission(log, entries);
     long now = clock.millis();
     log.expireProducers(now);
     for (Pending p : group) {
@@ -339,7 +326,7 @@ public final class FileLogSink implements RecordSink {
       } else if (failure != null) {
         fail(p, unavailable(failure));
       } else {
-        live.add(admit(p, inGroup, entries));
+        live.add(new Live(p, admission.admit(p.record())));
       }
     }
     if (live.isEmpty()) {
@@ -409,38 +396,10 @@ public final class FileLogSink implements RecordSink {
         Live l = live.get(i);
         Pending p = l.pending();
         budget.release(p.record().data().length);
-        long offset = l.entry() >= 0 ? firstOffset + l.entry() : l.storedOffset();
-        p.result().complete(new Accepted(p.record().data().length, durability, offset, l.duplicate()));
+        p.result().complete(new Accepted(p.record().data().length, durability, l.admitted().offset(firstOffset),
+            l.admitted().duplicate()));
       }
     });
-  }
-
-  /**
-   * Sorts a record that will be answered into new (added to {@code entries}, to be written)
-   * or a duplicate: of a record before it in this group, or of one written before.
-   */
-  private Live admit(Pending p, Map<String, NavigableMap<Long, Integer>> inGroup, List<FileLog.Entry> entries) {
-    Record r = p.record();
-    if (r.idempotent()) {
-      NavigableMap<Long, Integer> seen =
-          inGroup.computeIfAbsent(r.producerId(), id -> new TreeMap<>(Long::compareUnsigned));
-      Integer sameGroup = seen.get(r.sequence());
-      if (sameGroup != null) {
-        return new Live(p, sameGroup, 0, true);
-      }
-      long stored = log.duplicateOffset(r.producerId(), r.sequence());
-      if (stored != ProducerState.NEW || (!seen.isEmpty() && Long.compareUnsigned(r.sequence(), seen.lastKey()) < 0)) {
-        // Not above the producer's last sequence: a retry, answered with the original's offset where known.
-        return new Live(p, -1, Math.max(stored, 0), true);
-      }
-      seen.put(r.sequence(), entries.size());
-    }
-    entries.add(entry(r));
-    return new Live(p, entries.size() - 1, 0, false);
-  }
-
-  private static FileLog.Entry entry(Record r) {
-    return new FileLog.Entry(r.key(), r.headers(), r.data(), r.producerId(), r.sequence());
   }
 
   /**
