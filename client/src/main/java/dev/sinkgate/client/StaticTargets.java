@@ -6,12 +6,14 @@ import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusOr;
+import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,7 +68,7 @@ final class StaticTargets {
 
     @Override
     public NameResolver newNameResolver(URI uri, NameResolver.Args args) {
-      return SCHEME.equals(uri.getScheme()) ? new Resolver(targets, uri.getAuthority()) : null;
+      return SCHEME.equals(uri.getScheme()) ? new Resolver(targets, uri.getAuthority(), args) : null;
     }
 
     @Override
@@ -90,15 +92,27 @@ final class StaticTargets {
     }
   }
 
-  /** Resolves the host names (each refresh, so a name that moves is followed) and answers the list. */
+  /**
+   * Resolves the host names (each refresh, so a name that moves is followed) and answers the
+   * list. A lookup may block, so it runs on the channel's offload executor, never on the
+   * thread that asked (which may be a transport's event loop); the answer goes back through
+   * the channel's synchronization context.
+   */
   private static final class Resolver extends NameResolver {
     private final List<HostPort> targets;
     private final String authority;
+    private final Executor offload;
+    private final SynchronizationContext sync;
     private Listener2 listener;
+    /** A lookup is running; guarded by {@link #sync}. */
+    private boolean resolving;
+    private boolean shutdown;
 
-    Resolver(List<HostPort> targets, String authority) {
+    Resolver(List<HostPort> targets, String authority, NameResolver.Args args) {
       this.targets = targets;
       this.authority = authority == null ? targets.get(0).host() : authority;
+      this.offload = args.getOffloadExecutor() != null ? args.getOffloadExecutor() : Runnable::run;
+      this.sync = args.getSynchronizationContext();
     }
 
     @Override
@@ -118,6 +132,22 @@ final class StaticTargets {
     }
 
     private void resolve() {
+      if (resolving || shutdown) {
+        return;
+      }
+      resolving = true;
+      offload.execute(() -> {
+        StatusOr<List<EquivalentAddressGroup>> result = lookup();
+        sync.execute(() -> {
+          resolving = false;
+          if (!shutdown) {
+            listener.onResult(ResolutionResult.newBuilder().setAddressesOrError(result).build());
+          }
+        });
+      });
+    }
+
+    private StatusOr<List<EquivalentAddressGroup>> lookup() {
       List<EquivalentAddressGroup> groups = new ArrayList<>();
       for (HostPort t : targets) {
         InetSocketAddress a = new InetSocketAddress(t.host(), t.port());
@@ -125,14 +155,14 @@ final class StaticTargets {
           groups.add(new EquivalentAddressGroup(a));
         }
       }
-      listener.onResult(ResolutionResult.newBuilder()
-          .setAddressesOrError(groups.isEmpty()
-              ? StatusOr.fromStatus(Status.UNAVAILABLE.withDescription("none of the targets " + targets + " resolved"))
-              : StatusOr.fromValue(groups))
-          .build());
+      return groups.isEmpty()
+          ? StatusOr.fromStatus(Status.UNAVAILABLE.withDescription("none of the targets " + targets + " resolved"))
+          : StatusOr.fromValue(groups);
     }
 
     @Override
-    public void shutdown() {}
+    public void shutdown() {
+      shutdown = true;
+    }
   }
 }

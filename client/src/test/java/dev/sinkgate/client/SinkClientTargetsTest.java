@@ -62,6 +62,16 @@ class SinkClientTargetsTest {
   }
 
   @Test
+  void targetsNoneOfWhichResolve_failTheCallUnavailable_sayingSo() {
+    try (SinkClient client = SinkClient.builder(List.of("no-such-host.invalid:7001", "nor-this.invalid:7002"))
+        .retryPolicy(RetryPolicy.none()).deadline(java.time.Duration.ofSeconds(20)).build()) {
+      SinkException e = assertThrows(SinkException.class, () -> client.write("any", new byte[1]));
+      assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.code(), e::toString);
+      assertTrue(e.description().contains("none of the targets"), e.description());
+    }
+  }
+
+  @Test
   void aListOfTargets_mustBeHostPortEntries_andNotEmpty() {
     IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
         () -> SinkClient.builder(List.of("127.0.0.1:1", "unix:/run/sink.sock")));
