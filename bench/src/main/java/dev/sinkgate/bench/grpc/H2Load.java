@@ -132,6 +132,11 @@ public final class H2Load {
     }
   }
 
+  /** {@code http://127.0.0.1:PORT/sinkgate.v1.Sink/METHOD}: a method of a loopback server, for {@link Spec#uri}. */
+  public static String uri(int port, String method) {
+    return "http://127.0.0.1:" + port + "/sinkgate.v1.Sink/" + method;
+  }
+
   /** Whether {@code h2load} can be run here (it is on the PATH and answers {@code --version}). */
   public static boolean available() {
     try {

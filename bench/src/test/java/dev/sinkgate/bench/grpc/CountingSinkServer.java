@@ -41,7 +41,7 @@ final class CountingSinkServer implements AutoCloseable {
   }
 
   String uri(String method) {
-    return "http://127.0.0.1:" + port() + "/sinkgate.v1.Sink/" + method;
+    return H2Load.uri(port(), method);
   }
 
   /** Calls answered OK (each unary call, and each stream at its end). */
