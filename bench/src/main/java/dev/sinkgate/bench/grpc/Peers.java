@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  * written as one JSON line to its {@code --file} and flushed to the OS before the ack
  * ({@code DURABILITY_WRITTEN}), with no fsync. The gateway's comparable route is therefore a
  * {@code file} route with {@code fsync: never}; against the gateway's {@code discard} route
- * the peers also pay a JSON encoding and a {@code write} per record.
+ * the peers also pay a JSON encoding and a {@code write} per record. The file grows by
+ * about 4/3 of the payload (base64 in JSON), so a long run of large records needs room in
+ * the scratch directory. The Python sink serves 32 calls at once (its {@code --workers}
+ * default); more concurrent calls queue in grpcio.
  *
  * <p>The repository (for {@code interop/}) is the system property {@code sinkgate.repo}
  * when set, else the nearest directory at or above the working directory that holds
@@ -62,7 +65,8 @@ public final class Peers {
   /**
    * Starts {@code language}'s sink on {@code 127.0.0.1:0}, storing to
    * {@code scratch/ID-records.jsonl} (its stdout and stderr go to {@code scratch/ID.stdout},
-   * {@code .stderr}), and waits until it listens.
+   * {@code .stderr}), and waits until it listens. An existing file is appended to, so give
+   * each run its own scratch directory.
    *
    * @throws IOException if it cannot start, exits, or does not listen within 60 s (it is
    *     stopped; the message carries its output)
@@ -81,23 +85,32 @@ public final class Peers {
         .start();
     try {
       return new Peer(language, process, awaitPort(process, stdout, stderr, language), file);
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
       stop(process);
       throw e;
     }
   }
 
-  /** SIGTERM, then a kill of it and anything it started if it has not exited within {@link #STOP}. */
-  private static void stop(Process process) throws InterruptedException {
+  /**
+   * SIGTERM, then a kill of it and anything it started if it has not exited within
+   * {@link #STOP}. Interrupted, it kills at once and keeps the interrupt.
+   */
+  private static void stop(Process process) {
     process.destroy(); // SIGTERM: the sink stops serving and closes its file
-    boolean exited = false;
+    if (!exited(process)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      exited(process);
+    }
+  }
+
+  /** Waits up to {@link #STOP} for {@code process} to exit; not at all once interrupted. */
+  private static boolean exited(Process process) {
     try {
-      exited = process.waitFor(STOP.toNanos(), TimeUnit.NANOSECONDS);
-    } finally {
-      if (!exited) { // also when interrupted: the process is ours to end
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
+      return !Thread.currentThread().isInterrupted() && process.waitFor(STOP.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
@@ -211,7 +224,7 @@ public final class Peers {
     }
 
     @Override
-    public synchronized void close() throws InterruptedException {
+    public synchronized void close() {
       if (closed) {
         return;
       }

@@ -21,22 +21,27 @@ class PeersTest {
       throws Exception {
     H2LoadTest.assumeH2Load();
     Path body = H2Load.writeBody(tmp.resolve("body"), "discard", 100, 1);
-    long pid;
-    try (Peers.Peer peer = Peers.start(language, tmp)) {
-      pid = peer.pid();
-      assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), peer + " runs");
+    Peers.Peer peer = Peers.start(language, tmp);
+    H2Load.Result r;
+    try {
+      assertTrue(alive(peer.pid()), peer + " runs");
       assertEquals(0, peer.storedRecords(), "a fresh file");
 
-      H2Load.Result r = H2Load.run(new H2Load.Spec(peer.uri("Write"), body, 1, 4, 1, Duration.ZERO,
-          Duration.ofSeconds(1)));
+      r = H2Load.run(new H2Load.Spec(peer.uri("Write"), body, 1, 4, 1, Duration.ZERO, Duration.ofSeconds(1)));
 
       assertTrue(r.succeeded() > 0, r.raw());
       assertEquals(0, r.failed(), r.raw());
       long stored = peer.storedRecords();
       assertTrue(r.matchesServerCount(stored), peer + " stored " + stored + " records, h2load:\n" + r.raw());
+    } finally {
       peer.close();
-      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "close stopped " + peer);
-      assertTrue(peer.storedRecords() <= r.requestsStarted(), "nothing stored after the run that h2load never sent");
-    } // closes a second time: a no-op
+    }
+    assertFalse(alive(peer.pid()), "close stopped " + peer);
+    peer.close(); // a second close is a no-op
+    assertTrue(peer.storedRecords() <= r.requestsStarted(), "nothing stored that h2load never sent");
+  }
+
+  private static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 }
