@@ -1,5 +1,7 @@
 package dev.sinkgate.cli;
 
+import java.io.InputStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,6 +58,16 @@ public final class Sinkctl implements Callable<Integer> {
     // gRPC logs connection trouble at WARNING to stderr; sinkctl reports failures itself.
     GRPC_LOGGER.setLevel(Level.SEVERE);
     System.exit(run(args, StdIo.system()));
+  }
+
+  /**
+   * Runs one sinkctl command line in this JVM, for embedding (the benchmark harness runs
+   * {@code sinkctl bench} this way so its load generator stays warm between runs): no
+   * standard input, no progress line, this process's environment. Returns the exit code.
+   */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, new StdIo(InputStream.nullInputStream(), out, err, System.getenv(), false,
+        System::nanoTime));
   }
 
   /** Runs one sinkctl command line against {@code io} and returns its exit code. */
