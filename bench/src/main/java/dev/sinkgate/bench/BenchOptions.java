@@ -4,9 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The settings of one {@link FileLogBench} run, parsed from its command line.
@@ -101,64 +99,17 @@ record BenchOptions(Path dir, Path json, List<Integer> writers, int pairs, Durat
           runWarmup = Duration.ofMillis(200);
           duration = Duration.ofSeconds(1);
         }
-        case "--dir" -> dir = Path.of(value(args, ++i, arg));
-        case "--json" -> json = Path.of(value(args, ++i, arg));
-        case "--writers" -> writers = intList(value(args, ++i, arg), arg);
-        case "--pairs" -> pairs = integer(value(args, ++i, arg), arg);
-        case "--warmup" -> warmup = duration(value(args, ++i, arg), arg);
-        case "--run-warmup" -> runWarmup = duration(value(args, ++i, arg), arg);
-        case "--duration" -> duration = duration(value(args, ++i, arg), arg);
-        case "--record-bytes" -> recordBytes = integer(value(args, ++i, arg), arg);
+        case "--dir" -> dir = Path.of(OptionValues.value(args, ++i, arg));
+        case "--json" -> json = Path.of(OptionValues.value(args, ++i, arg));
+        case "--writers" -> writers = OptionValues.intList(OptionValues.value(args, ++i, arg), arg);
+        case "--pairs" -> pairs = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
+        case "--warmup" -> warmup = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
+        case "--run-warmup" -> runWarmup = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
+        case "--duration" -> duration = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
+        case "--record-bytes" -> recordBytes = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         default -> throw new IllegalArgumentException(arg + ": unknown option (expected one of those in --help)");
       }
     }
     return new BenchOptions(dir, json, writers, pairs, warmup, runWarmup, duration, recordBytes);
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + ": missing value");
-    }
-    return args[i];
-  }
-
-  private static int integer(String s, String option) {
-    try {
-      return Integer.parseInt(s.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + ": '" + s + "' (expected: an integer)");
-    }
-  }
-
-  private static List<Integer> intList(String s, String option) {
-    List<Integer> list = new ArrayList<>();
-    for (String part : s.split(",")) {
-      list.add(integer(part, option));
-    }
-    return list;
-  }
-
-  /** 15s, 500ms, 2m, or a plain number of seconds (which may have a fraction). */
-  static Duration duration(String s, String option) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      double unit = 1;
-      if (t.endsWith("s")) {
-        t = t.substring(0, t.length() - 1);
-      } else if (t.endsWith("m")) {
-        t = t.substring(0, t.length() - 1);
-        unit = 60;
-      }
-      double seconds = Double.parseDouble(t) * unit;
-      if (!(seconds >= 0) || Double.isInfinite(seconds)) {
-        throw new NumberFormatException();
-      }
-      return Duration.ofNanos(Math.round(seconds * 1e9));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + ": '" + s + "' (expected: a time like 15s, 500ms, 2m or 0.5)");
-    }
   }
 }

@@ -106,7 +106,7 @@ public final class FileLogBench {
           RunResult::syncsPerSecond);
       return new BenchResult(options, environment, frameBytes, runs, summaries, fsyncs);
     } finally {
-      deleteTree(workDir);
+      DiskReference.deleteTree(workDir);
     }
   }
 
@@ -122,7 +122,7 @@ public final class FileLogBench {
     try (FileLogSinkWorkload w = FileLogSinkWorkload.start(dir, writers, payloads)) {
       window = Window.measure(w, warmup, duration);
     } finally {
-      deleteTree(dir);
+      DiskReference.deleteTree(dir);
     }
     return record(new RunResult(phase, pair, writers, RunResult.SINK, 0, options.recordBytes(), window));
   }
@@ -154,19 +154,8 @@ public final class FileLogBench {
     return r;
   }
 
-  /**
-   * The bytes the log puts on disk for one record with this payload (and no key or
-   * headers, as {@code Record.of} makes): appended to a scratch log and read back from its size.
-   */
   private int frameBytes(byte[] payload) throws IOException {
-    Path dir = nextRunPath();
-    try (FileLog log = FileLog.open(dir, w -> {})) {
-      long before = log.sizeBytes();
-      log.append(List.of(new FileLog.Entry("", Map.of(), payload)), 0);
-      return Math.toIntExact(log.sizeBytes() - before);
-    } finally {
-      deleteTree(dir);
-    }
+    return DiskReference.frameBytes(nextRunPath(), payload);
   }
 
   private List<String[]> environment(int frameBytes) throws IOException {
@@ -190,17 +179,5 @@ public final class FileLogBench {
       b.append(e[0]).append(' ').append(e[1]);
     }
     return b.toString();
-  }
-
-  /** Deletes {@code path} and everything under it, if it exists. */
-  private static void deleteTree(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -85,8 +85,8 @@ class FileLogBenchTest {
     IllegalArgumentException time = assertThrows(IllegalArgumentException.class,
         () -> BenchOptions.parse(new String[] {"--duration", "soon"}, tmp));
     assertTrue(time.getMessage().startsWith("--duration: 'soon' (expected: a time"), time.getMessage());
-    assertEquals(Duration.ofMillis(500), BenchOptions.duration("0.5", "--warmup"));
-    assertEquals(Duration.ofMinutes(2), BenchOptions.duration("2m", "--warmup"));
+    assertEquals(Duration.ofMillis(500), OptionValues.duration("0.5", "--warmup"));
+    assertEquals(Duration.ofMinutes(2), OptionValues.duration("2m", "--warmup"));
   }
 
   @Test
