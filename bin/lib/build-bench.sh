@@ -7,9 +7,9 @@ bench_jar="$root/bench/target/sinkgate-bench.jar"
 bench_stale() {
   [[ ! -f "$bench_jar" ]] && return 0
   # Only what goes into the jar or its class path: poms and main sources (and the .proto);
-  # sinkctl (client/cli), tests and READMEs do not call for a rebuild.
+  # tests and READMEs do not call for a rebuild (sinkctl, in client/cli, is on its class path).
   [[ -n "$(find "$root/pom.xml" "$root/proto" "$root/client" "$root/server" "$root/bench" \
-      \( -path '*/target' -o -path "$root/client/cli" -o -path '*/src/test' \) -prune \
+      \( -path '*/target' -o -path '*/src/test' \) -prune \
       -o -type f \( -name pom.xml -o -path '*/src/main/*' \) -newer "$bench_jar" -print -quit)" ]]
 }
 
