@@ -193,6 +193,35 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void counts_areExactUnderConcurrentStreamsAndUnaryWriters() throws Exception {
+    Gateway gw = gateway();
+    SinkGrpc.SinkStub async = SinkGrpc.newStub(channel(gw));
+    List<StreamingCall> streams = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      streams.add(StreamingCall.start(async, Collections.nCopies(500, record("trash", 10 + i)).iterator()));
+    }
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      SinkGrpc.SinkBlockingStub stub = blocking(gw);
+      writers.add(CompletableFuture.runAsync(() -> {
+        for (int n = 0; n < 50; n++) {
+          stub.write(record("trash", 3));
+        }
+      }));
+    }
+    for (StreamingCall s : streams) {
+      assertEquals(Status.OK, s.done.get(30, TimeUnit.SECONDS));
+    }
+    CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    awaitIdle(gw);
+
+    PrometheusScrape after = scrape(gw);
+
+    assertEquals(4 * 500 + 4 * 50, after.value(ACCEPTED.formatted("trash")));
+    assertEquals(500 * (10 + 11 + 12 + 13) + 4 * 50 * 3, after.value(BYTES.formatted("trash")));
+  }
+
+  @Test
   void gauges_showAnOpenStreamAndItsCall_untilTheStreamEnds() throws Exception {
     Gateway gw = gateway();
     StreamingCall open = StreamingCall.startOpen(SinkGrpc.newStub(channel(gw)), List.of(record("trash", 1)).iterator());

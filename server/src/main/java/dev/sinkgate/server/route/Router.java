@@ -48,7 +48,7 @@ public final class Router implements AutoCloseable {
   }
 
   /** The route named {@code sinkName} (an empty name means {@link SinkNames#DEFAULT}), or null if there is none. */
-  public Route find(String sinkName) {
+  private Route find(String sinkName) {
     return routes.get(sinkName.isEmpty() ? SinkNames.DEFAULT : sinkName);
   }
 
