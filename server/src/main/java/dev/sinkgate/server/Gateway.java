@@ -6,6 +6,9 @@ import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.server.grpc.DrainGate;
 import dev.sinkgate.server.grpc.SinkService;
 import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.metrics.MetricsServer;
+import dev.sinkgate.server.metrics.PrometheusText;
+import dev.sinkgate.server.metrics.SinkMetrics;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
@@ -25,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +38,8 @@ import java.util.concurrent.TimeUnit;
  * and {@code sinkgate.v1.Sink}, and per route as {@code sinkgate.v1.Sink/ROUTE}) and
  * server reflection. The service never blocks the transport's threads, so it runs on the
  * event loop ({@code directExecutor}); sinks do their blocking work on threads they own.
+ * Given {@link Builder#metricsListen}, it also serves its {@link #metrics()} as Prometheus
+ * text over HTTP, until the drain has shut the gRPC servers down.
  *
  * <p>The gateway owns the router (and so every route's sink): {@link #drain} and
  * {@link #close} close it. Lifecycle: {@link #start()}, then {@link #drain(Duration)}
@@ -53,6 +59,9 @@ public final class Gateway implements AutoCloseable {
   private final Duration drainTimeout;
   private final int maxMessageBytes;
   private final List<Server> servers = new ArrayList<>();
+  private final SinkMetrics metrics;
+  private final InetSocketAddress metricsListen;
+  private volatile MetricsServer metricsServer;
   private boolean started;
   private boolean drained;
 
@@ -62,6 +71,8 @@ public final class Gateway implements AutoCloseable {
     this.inProcessName = b.inProcessName;
     this.drainTimeout = b.drainTimeout;
     this.service = new SinkService(router, b.streamLimits);
+    this.metrics = new SinkMetrics(router, gate::inFlight, service::openStreams);
+    this.metricsListen = b.metricsListen;
     // Room for the largest record plus its key and headers; a record over its route's limit
     // but under this still gets a clear INVALID_ARGUMENT rather than a transport error.
     this.maxMessageBytes = Math.max(16 << 20, router.largestRecordLimit() + (1 << 20));
@@ -102,6 +113,9 @@ public final class Gateway implements AutoCloseable {
       }
       if (inProcessName != null) {
         servers.add(configure(InProcessServerBuilder.forName(inProcessName)).build().start());
+      }
+      if (metricsListen != null) {
+        metricsServer = MetricsServer.start(metricsListen, () -> PrometheusText.format(metrics.snapshot()));
       }
     } catch (IOException | RuntimeException e) {
       for (Server s : servers) {
@@ -149,6 +163,16 @@ public final class Gateway implements AutoCloseable {
 
   public Router router() {
     return router;
+  }
+
+  /** The gateway's counters: per route, and calls and streams open. */
+  public SinkMetrics metrics() {
+    return metrics;
+  }
+
+  /** Where {@code GET /metrics} is served (port 0 resolved), if the builder was given {@link Builder#metricsListen}. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsServer).map(MetricsServer::address);
   }
 
   /** Sink calls (unary and streams) admitted and not yet finished or cancelled. */
@@ -200,6 +224,10 @@ public final class Gateway implements AutoCloseable {
       }
     }
     try {
+      // Up until the servers are down, so a scrape during the drain sees the last answers.
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
       router.close();
     } finally {
       if (interrupted) {
@@ -223,6 +251,7 @@ public final class Gateway implements AutoCloseable {
     private String inProcessName;
     private Duration drainTimeout = Duration.ofSeconds(20);
     private StreamLimits streamLimits = StreamLimits.DEFAULT;
+    private InetSocketAddress metricsListen;
 
     private Builder(Router router) {
       this.router = router;
@@ -275,6 +304,12 @@ public final class Gateway implements AutoCloseable {
 
     public Builder streamLimits(StreamLimits limits) {
       this.streamLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Also serves the counters as Prometheus text on {@code GET http://ADDRESS/metrics} (port 0: any free port). */
+    public Builder metricsListen(InetSocketAddress address) {
+      this.metricsListen = Objects.requireNonNull(address, "address");
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.sinkgate.server.config.ConfigValues;
 import dev.sinkgate.server.config.GatewayConfig;
 import dev.sinkgate.server.log.LogRepair;
 import dev.sinkgate.server.log.LogVerifier;
+import dev.sinkgate.server.metrics.MetricsServer;
 import dev.sinkgate.server.route.Router;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  * The {@code sinkgate} command.
  *
  * <pre>
- * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
+ * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION] [--metrics-listen HOST:PORT]
  * sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
  * sinkgate log verify PATH [--format text|json]
  * sinkgate log repair PATH [--dry-run]
@@ -40,12 +41,14 @@ public final class Main {
 
   static final String USAGE_TEXT = """
       usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
+                            [--metrics-listen HOST:PORT]
              sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
              sinkgate log verify PATH [--format text|json]
              sinkgate log repair PATH [--dry-run]
 
         serve      run the gateway; without --config it serves the embedded default:
-                   route 'default' to a file log under ./data/default, on 127.0.0.1:50051
+                   route 'default' to a file log under ./data/default, on 127.0.0.1:50051;
+                   --metrics-listen serves counters on http://HOST:PORT/metrics (Prometheus)
         log cat    print the records of a file log: one JSON object per record (offset,
                    timestamp, key, headers, base64 data), or the raw data, one per line;
                    --follow keeps printing records as they are appended, until Ctrl-C
@@ -89,12 +92,14 @@ public final class Main {
     String configFile = null;
     List<InetSocketAddress> listen = new ArrayList<>();
     Duration drainTimeout = null;
+    InetSocketAddress metricsListen = null;
     while (a.hasNext()) {
       String flag = a.next();
       switch (flag) {
         case "--config" -> configFile = a.value(flag);
         case "--listen" -> listen.add(a.parse(flag, ConfigValues::listenAddress));
         case "--drain-timeout" -> drainTimeout = a.parse(flag, ConfigValues::duration);
+        case "--metrics-listen" -> metricsListen = a.parse(flag, ConfigValues::listenAddress);
         default -> throw new UsageException("unknown option '" + flag + "' for serve");
       }
     }
@@ -105,11 +110,18 @@ public final class Main {
     if (drainTimeout != null) {
       config = config.withDrainTimeout(drainTimeout);
     }
+    if (metricsListen != null) {
+      config = config.withMetricsListen(metricsListen);
+    }
 
     Gateway gateway;
     try {
       Router router = Routes.open(config.sinks(), out, w -> err.println("sinkgate: warning: " + w));
-      gateway = Gateway.builder(router).listen(config.listen()).drainTimeout(config.drainTimeout()).build().start();
+      Gateway.Builder builder = Gateway.builder(router).listen(config.listen()).drainTimeout(config.drainTimeout());
+      if (config.metricsListen() != null) {
+        builder.metricsListen(config.metricsListen());
+      }
+      gateway = builder.build().start();
     } catch (IOException e) {
       err.println("sinkgate: cannot start: " + e.getMessage());
       return FAILED;
@@ -123,7 +135,8 @@ public final class Main {
 
     List<String> addresses = gateway.boundAddresses().stream().map(Main::format).toList();
     err.println("sinkgate: serving routes " + gateway.router().names() + " from " + config.source()
-        + " on " + String.join(", ", addresses) + " (transport " + (Epoll.isAvailable() ? "epoll" : "nio") + ")");
+        + " on " + String.join(", ", addresses) + " (transport " + (Epoll.isAvailable() ? "epoll" : "nio") + ")"
+        + gateway.metricsAddress().map(m -> ", metrics on http://" + format(m) + MetricsServer.PATH).orElse(""));
     err.flush();
 
     boolean interrupted = false;

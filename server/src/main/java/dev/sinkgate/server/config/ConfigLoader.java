@@ -38,6 +38,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * <pre>
  * listen: ["127.0.0.1:50051"]       # or a single string
  * drain_timeout: 20s
+ * metrics: { listen: "127.0.0.1:9464" }  # GET /metrics, Prometheus text; absent: no endpoint
  * sinks:
  *   default: { type: file, path: ./data/default }
  *   audit:   { type: file, path: ./data/audit, max_record_bytes: 65536, fsync: always }
@@ -54,7 +55,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Relative paths are resolved against the gateway's working directory.
  */
 public final class ConfigLoader {
-  static final List<String> TOP_KEYS = List.of("listen", "drain_timeout", "sinks");
+  static final List<String> TOP_KEYS = List.of("listen", "drain_timeout", "metrics", "sinks");
   public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 50051);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
   static final int DEFAULT_QUEUE_RECORDS = 4096;
@@ -126,6 +127,10 @@ public final class ConfigLoader {
       Node n = top.get("drain_timeout").getValueNode();
       drain = convert(n, "drain_timeout", ConfigValues::duration);
     }
+    InetSocketAddress metricsListen = null;
+    if (top.containsKey("metrics")) {
+      metricsListen = metricsListen(top.get("metrics").getValueNode());
+    }
     NodeTuple sinksTuple = top.get("sinks");
     if (sinksTuple == null) {
       throw error(root, "the top level", "missing key 'sinks' (expected: a mapping of route names"
@@ -140,7 +145,18 @@ public final class ConfigLoader {
       sinks.add(sink(e.getKey(), e.getValue()));
     }
     tees.check(sinks);
-    return new GatewayConfig(source, listen, drain, List.copyOf(sinks));
+    return new GatewayConfig(source, listen, drain, List.copyOf(sinks), metricsListen);
+  }
+
+  /** {@code metrics: { listen: HOST:PORT }}: where the HTTP metrics endpoint listens. */
+  private InetSocketAddress metricsListen(Node node) throws ConfigException {
+    Map<String, NodeTuple> keys = mapping(node, "metrics", List.of("listen"));
+    NodeTuple t = keys.get("listen");
+    if (t == null) {
+      throw error(node, "metrics", "missing key 'listen' (expected: the HTTP endpoint's host:port,"
+          + " e.g. metrics: { listen: \"127.0.0.1:9464\" }; no 'metrics' key means no endpoint)");
+    }
+    return convert(t.getValueNode(), "metrics.listen", ConfigValues::listenAddress);
   }
 
   private List<InetSocketAddress> listen(Node node) throws ConfigException {

@@ -5,12 +5,14 @@ import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.proto.v1.WriteResponse;
 import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.RouteCounters;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.StreamFence;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Set;
@@ -20,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Serves {@code sinkgate.v1.Sink}: resolves each record's route, hands the record to the
  * route's sink and answers from the sink's callback. Never blocks the calling thread, so
- * it can run on the transport's event loop.
+ * it can run on the transport's event loop. Each answered record is counted on its
+ * route's {@link RouteCounters} (or the router's unrouted ones) as it is answered.
  */
 public final class SinkService extends SinkGrpc.SinkImplBase {
   private final Router router;
@@ -39,18 +42,20 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
     // record is not written if the sink has not started on it.
     StreamFence fence = new StreamFence();
     ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(fence::cancel);
+    int size = request.getData().size();
     Route route;
     try {
-      route = router.resolve(request.getSink(), request.getData().size(), request.getProducerId());
+      route = router.resolve(request.getSink(), size, request.getProducerId());
     } catch (RecordRejectedException e) {
-      responses.onError(Statuses.toException(e, "", request.getSink()));
+      responses.onError(counted(router.countersFor(request.getSink()), Statuses.toException(e, "", request.getSink())));
       return;
     }
     route.sink().append(toRecord(request, fence, 0)).whenComplete((accepted, error) -> {
       if (error != null) {
-        responses.onError(Statuses.toException(error, "", route.name()));
+        responses.onError(counted(route.counters(), Statuses.toException(error, "", route.name())));
         return;
       }
+      route.counters().recordAccepted(size, accepted.duplicate());
       responses.onNext(WriteResponse.newBuilder()
           .setWritten(accepted.written())
           .setDurability(accepted.durability())
@@ -73,6 +78,11 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
     return handler;
   }
 
+  /** Streams started and not yet ended. */
+  public int openStreams() {
+    return streams.size();
+  }
+
   /** Asks every open stream to finish what it accepted and end with UNAVAILABLE. */
   public void drainStreams() {
     draining = true;
@@ -89,6 +99,12 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
     return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
         deadlineNanos(Context.current().getDeadline()), fence, index, request.getProducerId(),
         request.getSequence());
+  }
+
+  /** Charges {@code refusal} to {@code counters}, as the answer to one record; returns it. */
+  static StatusRuntimeException counted(RouteCounters counters, StatusRuntimeException refusal) {
+    counters.recordRefused(refusal.getStatus().getCode().value());
+    return refusal;
   }
 
   private static long deadlineNanos(Deadline deadline) {

@@ -4,6 +4,7 @@ import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.route.Route;
+import dev.sinkgate.server.route.RouteCounters;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.RecordRejectedException;
@@ -29,20 +30,28 @@ import java.util.function.Consumer;
  * then the stream closes with that record's status, naming its index. All state is
  * guarded by {@code this}; outbound messages are sent under the same lock so they stay in
  * order.
+ *
+ * <p>A record is counted on its route's {@link RouteCounters} when it joins the cumulative
+ * ack, or when its refusal ends the stream; records the stream drops unread (after a
+ * refusal or once draining) are answered by no one and not counted.
  */
 final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private static final class Slot {
     final long index;
     final int bytes;
     final String route;
+    /** Charged with the record's answer: its route's, or the router's unrouted ones. */
+    final RouteCounters counters;
     boolean done;
     Durability durability;
+    boolean duplicate;
     Throwable error;
 
-    Slot(long index, int bytes, String route) {
+    Slot(long index, int bytes, String route, RouteCounters counters) {
       this.index = index;
       this.bytes = bytes;
       this.route = route;
+      this.counters = counters;
     }
   }
 
@@ -102,7 +111,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       try {
         route = router.resolve(request.getSink(), size, request.getProducerId());
       } catch (RecordRejectedException e) {
-        Slot failed = new Slot(index, size, request.getSink());
+        Slot failed = new Slot(index, size, request.getSink(), router.countersFor(request.getSink()));
         failed.done = true;
         failed.error = e;
         failing = true;
@@ -111,7 +120,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         advance();
         return;
       }
-      slot = new Slot(index, size, route.name());
+      slot = new Slot(index, size, route.name(), route.counters());
       pending.add(slot);
       inFlightBytes += size;
     }
@@ -128,6 +137,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         failing = true; // take no more records: a later one must not reach a sink before this one is resent
       } else {
         slot.durability = accepted.durability();
+        slot.duplicate = accepted.duplicate();
       }
       advance();
     }
@@ -148,10 +158,11 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         }
         StatusRuntimeException e = Statuses.toException(head.error,
             "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route);
-        end(e);
+        end(SinkService.counted(head.counters, e));
         return;
       }
       pending.poll();
+      head.counters.recordAccepted(head.bytes, head.duplicate);
       inFlightBytes -= head.bytes;
       acked++;
       ackedBytes += head.bytes;

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public final class Router implements AutoCloseable {
   private final Map<String, Route> routes;
+  private final RouteCounters unrouted = new RouteCounters();
   private boolean closed;
 
   /** Takes ownership of {@code routes}, in the order they were opened. */
@@ -44,6 +45,25 @@ public final class Router implements AutoCloseable {
 
   public Map<String, Route> routes() {
     return routes;
+  }
+
+  /** The route named {@code sinkName} (an empty name means {@link SinkNames#DEFAULT}), or null if there is none. */
+  private Route find(String sinkName) {
+    return routes.get(sinkName.isEmpty() ? SinkNames.DEFAULT : sinkName);
+  }
+
+  /**
+   * The refusals of records that named no route of this router (an unknown or invalid
+   * sink name); only their {@link RouteCounters#refused(int) refused} counts are used.
+   */
+  public RouteCounters unrouted() {
+    return unrouted;
+  }
+
+  /** The counters to charge with a refusal of a record sent to {@code sinkName}: its route's, or {@link #unrouted()}. */
+  public RouteCounters countersFor(String sinkName) {
+    Route route = find(sinkName);
+    return route == null ? unrouted : route.counters();
   }
 
   /**
@@ -76,7 +96,7 @@ public final class Router implements AutoCloseable {
           + "' is invalid (expected: " + SinkNames.RULE + "; an empty name means '"
           + SinkNames.DEFAULT + "')");
     }
-    Route route = routes.get(name);
+    Route route = find(name);
     if (route == null) {
       throw new RecordRejectedException(Reason.NO_SUCH_ROUTE, "no route named '" + name
           + "' (this gateway serves: " + String.join(", ", routes.keySet()) + ")");

@@ -559,4 +559,43 @@ class ConfigLoaderTest {
     assertEquals(FsyncPolicy.ALWAYS, only.fsync());
     assertEquals(List.of(ConfigLoader.DEFAULT_LISTEN), config.listen());
   }
+
+  // --- metrics: { listen } ---
+
+  private static final String TRASH = "sinks:\n  trash: { type: discard }\n";
+
+  @Test
+  void parse_metricsListen_isTheEndpointAddress_andAbsentMeansNone() throws Exception {
+    GatewayConfig with = ConfigLoader.parse("t", "metrics: { listen: \"127.0.0.1:0\" }\n" + TRASH);
+    GatewayConfig without = ConfigLoader.parse("t", TRASH);
+
+    assertEquals(new InetSocketAddress("127.0.0.1", 0), with.metricsListen());
+    assertNull(without.metricsListen());
+    assertNull(ConfigLoader.embeddedDefault().metricsListen());
+  }
+
+  @Test
+  void parse_badMetricsListen_failsWithLineNumber() {
+    String text = "listen: [\"127.0.0.1:50051\"]\nmetrics:\n  listen: localhost\n" + TRASH;
+
+    String message = failure(text).getMessage();
+
+    assertStartsWith("test.yaml:" + position(text, "localhost") + ": metrics.listen: ", message);
+    assertContains("'localhost' is not a listen address (expected: host:port", message);
+  }
+
+  @Test
+  void parse_metricsWithoutListenOrWithAnUnknownKey_failsSayingWhatIsExpected() {
+    String missing = "metrics: {}\n" + TRASH;
+    String typo = "metrics:\n  lisen: 127.0.0.1:9464\n" + TRASH;
+    String notAMapping = "metrics: 127.0.0.1:9464\n" + TRASH;
+
+    String m1 = failure(missing).getMessage();
+    String m2 = failure(typo).getMessage();
+    String m3 = failure(notAMapping).getMessage();
+
+    assertStartsWith("test.yaml:1:10: metrics: missing key 'listen'", m1);
+    assertStartsWith("test.yaml:" + position(typo, "lisen") + ": metrics: unknown key 'lisen' (did you mean 'listen'?)", m2);
+    assertStartsWith("test.yaml:1:10: metrics: expected a mapping", m3);
+  }
 }
