@@ -188,8 +188,14 @@ class MetricsEndpointTest {
     assertEquals(0, after.value("sinkgate_calls_in_flight"));
     assertEquals(0, after.value("sinkgate_streams_open"));
     SinkMetrics.Snapshot snapshot = gw.metrics().snapshot();
-    assertEquals(new SinkMetrics.RouteCounts(6, 820, 1, java.util.Map.of(Status.Code.INVALID_ARGUMENT, 2L)),
-        snapshot.route("audit"), "the snapshot and the scrape agree");
+    SinkMetrics.RouteCounts audit = snapshot.route("audit");
+    assertEquals(new SinkMetrics.RouteCounts(6, 820, 1, java.util.Map.of(Status.Code.INVALID_ARGUMENT, 2L),
+        audit.fsyncs()), audit, "the snapshot and the scrape agree");
+    // fsync: always syncs each group it writes: at least once, at most once per record stored
+    // (5) plus once for the segment the log starts.
+    assertTrue(audit.fsyncs() >= 1 && audit.fsyncs() <= 6, "fsyncs " + audit.fsyncs());
+    assertEquals(audit.fsyncs(), after.value("sinkgate_fsyncs_total{route=\"audit\"}"));
+    assertEquals(0, after.value("sinkgate_fsyncs_total{route=\"trash\"}"), "discard does not sync");
   }
 
   @Test

@@ -546,6 +546,11 @@ public final class FileLogSink implements RecordSink {
 
   /** True while the log accepts records (no fsync failure). */
   @Override
+  public long fsyncs() {
+    return log.syncCount();
+  }
+
+  @Override
   public boolean healthy() {
     return failure == null && !closed;
   }

@@ -21,6 +21,7 @@ public final class PrometheusText {
   public static final String BYTES = "sinkgate_bytes_accepted_total";
   public static final String REFUSED = "sinkgate_records_refused_total";
   public static final String DUPLICATE = "sinkgate_records_duplicate_total";
+  public static final String FSYNCS = "sinkgate_fsyncs_total";
   public static final String UNROUTED = "sinkgate_records_unrouted_total";
   public static final String CALLS_IN_FLIGHT = "sinkgate_calls_in_flight";
   public static final String STREAMS_OPEN = "sinkgate_streams_open";
@@ -39,6 +40,9 @@ public final class PrometheusText {
     header(b, REFUSED, "counter",
         "Records refused, per route and gRPC status code; a code appears once it was first answered.");
     s.routes().forEach((route, c) -> refusals(b, REFUSED, "route=\"" + escape(route) + "\",", c.refused()));
+    header(b, FSYNCS, "counter", "fdatasync calls of the route's file log (file routes; 0 for others), per route:"
+        + " records accepted / fsyncs is its group-commit size.");
+    s.routes().forEach((route, c) -> series(b, FSYNCS, "route", route, c.fsyncs()));
     header(b, UNROUTED, "counter",
         "Records refused before a route was found (unknown or invalid sink name), per gRPC status code.");
     refusals(b, UNROUTED, "", s.unrouted());

@@ -36,8 +36,17 @@ public final class SinkMetrics {
     this.streamsOpen = streamsOpen;
   }
 
-  /** The counters of one route at one moment. */
-  public record RouteCounts(long accepted, long bytes, long duplicates, Map<Status.Code, Long> refused) {
+  /**
+   * The counters of one route at one moment; {@code fsyncs} counts the route's fdatasync
+   * calls (a file route's; 0 for others), so records ÷ fsyncs is its group-commit size.
+   */
+  public record RouteCounts(long accepted, long bytes, long duplicates, Map<Status.Code, Long> refused,
+      long fsyncs) {
+    /** Counts of a route that does not sync. */
+    public RouteCounts(long accepted, long bytes, long duplicates, Map<Status.Code, Long> refused) {
+      this(accepted, bytes, duplicates, refused, 0);
+    }
+
     /** Records refused with {@code code}; 0 for a code never answered. */
     public long refused(Status.Code code) {
       return refused.getOrDefault(code, 0L);
@@ -73,7 +82,7 @@ public final class SinkMetrics {
     Map<String, RouteCounts> routes = new LinkedHashMap<>();
     for (Route r : router.routes().values()) {
       RouteCounters c = r.counters();
-      routes.put(r.name(), new RouteCounts(c.accepted(), c.bytes(), c.duplicates(), refusals(c)));
+      routes.put(r.name(), new RouteCounts(c.accepted(), c.bytes(), c.duplicates(), refusals(c), r.sink().fsyncs()));
     }
     return new Snapshot(Collections.unmodifiableMap(routes), refusals(router.unrouted()),
         callsInFlight.getAsInt(), streamsOpen.getAsInt());

@@ -45,6 +45,14 @@ public interface RecordSink extends DataSink {
     return true;
   }
 
+  /**
+   * The fdatasync calls this sink has made so far, for its metrics; 0 for a sink that does
+   * not sync files (only a file route's records per fsync, its group-commit size, is news).
+   */
+  default long fsyncs() {
+    return 0;
+  }
+
   /** Registers {@code listener} to run (on any thread) whenever {@link #healthy()} may have changed. */
   default void onHealthChange(Runnable listener) {}
 

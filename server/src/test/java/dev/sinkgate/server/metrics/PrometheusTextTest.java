@@ -19,7 +19,7 @@ class PrometheusTextTest {
   @Test
   void format_everyMetricHasHelpAndType_andEachSeriesItsValue() {
     Map<String, SinkMetrics.RouteCounts> routes = new LinkedHashMap<>();
-    routes.put("audit", new SinkMetrics.RouteCounts(3, 300, 1, Map.of(Status.Code.INVALID_ARGUMENT, 2L)));
+    routes.put("audit", new SinkMetrics.RouteCounts(3, 300, 1, Map.of(Status.Code.INVALID_ARGUMENT, 2L), 7));
     routes.put("odd\"name", new SinkMetrics.RouteCounts(0, 0, 0, Map.of()));
     SinkMetrics.Snapshot s = new SinkMetrics.Snapshot(routes, Map.of(Status.Code.NOT_FOUND, 4L), 5, 6);
 
@@ -34,7 +34,9 @@ class PrometheusTextTest {
     assertEquals(4, scrape.value("sinkgate_records_unrouted_total{code=\"NOT_FOUND\"}"));
     assertEquals(5, scrape.value("sinkgate_calls_in_flight"));
     assertEquals(6, scrape.value("sinkgate_streams_open"));
-    assertEquals(3 * 2 + 1 + 1 + 2, scrape.samples().size());
+    assertEquals(7, scrape.value("sinkgate_fsyncs_total{route=\"audit\"}"));
+    assertEquals(0, scrape.value("sinkgate_fsyncs_total{route=\"odd\\\"name\"}"));
+    assertEquals(4 * 2 + 1 + 1 + 2, scrape.samples().size());
   }
 
   @Test
