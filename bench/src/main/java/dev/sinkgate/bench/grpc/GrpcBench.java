@@ -220,7 +220,7 @@ public final class GrpcBench {
         new String[] {"os", System.getProperty("os.name") + " " + System.getProperty("os.version")},
         new String[] {"disk", store.type() + " on " + store.name() + " (" + options.dir().toAbsolutePath() + ")"},
         new String[] {"server JVM options", String.join(" ", options.serverJvm())},
-        new String[] {"runs", options.pairs() + " pair(s); " + options.warmup() + " warm-up per server; "
+        new String[] {"runs", options.pairs() + " pair(s); " + options.warmup().toMillis() / 1000.0 + " s warm-up per server; "
             + options.duration().toMillis() + " ms per run"});
   }
 }

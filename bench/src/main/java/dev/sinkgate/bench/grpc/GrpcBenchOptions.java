@@ -22,12 +22,13 @@ import java.util.List;
  * @param duration each run's counted time
  * @param targets which servers to measure (floor is always measured: every ratio needs it)
  * @param h2load also load with h2load (floor, gateway and the interop peers)
+ * @param streamMessages records per h2load WriteStream call
  * @param idleStreams streams held open for the idle-memory measurement (0 skips it)
  * @param idleConnections connections held open for the idle-memory measurement
  * @param serverJvm JVM options of every server process (the same for all of them)
  */
 record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> concurrencies, int streams, int pairs,
-    Duration warmup, Duration duration, List<String> targets, boolean h2load, int idleStreams, int idleConnections,
+    Duration warmup, Duration duration, List<String> targets, boolean h2load, int streamMessages, int idleStreams, int idleConnections,
     List<String> serverJvm, String stamp) {
 
   static final List<String> ALL_TARGETS = List.of("discard", "file_always", "file_interval", "remote");
@@ -36,7 +37,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
       Usage: bin/bench-grpc [--quick] [--dir DIR] [--out DIR] [--sizes 100,1024,65536,1048576]
                             [--concurrency 1,8,64] [--streams 2] [--pairs 3] [--warmup 15s]
                             [--duration 3s] [--targets discard,file_always,file_interval,remote]
-                            [--no-h2load] [--idle-streams 2000] [--idle-connections 200]
+                            [--no-h2load] [--stream-messages 1000] [--idle-streams 2000] [--idle-connections 200]
                             [--server-jvm "-Xms64m -Xmx1g"]
 
       Measures the gateway against a bare grpc-java server (the floor) and the machine's
@@ -55,12 +56,14 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         --targets LIST       gateway cases besides the floor (default: all of
                              discard,file_always,file_interval,remote)
         --no-h2load          skip the h2load runs (floor, gateway and the interop peers)
+        --stream-messages N  records per h2load WriteStream call (default: 1000)
         --idle-streams N     idle streams for the memory-per-stream figure, 0 to skip
                              (default: 2000)
         --idle-connections N idle connections for the memory-per-connection figure (default: 200)
         --server-jvm OPTS    JVM options of every server process (default: -Xmx1g)
         --quick              a smoke run: 1 pair, sizes 100 and 65536, concurrency 8, 1s
-                             warm-up, 1s runs, 100 idle streams and 20 connections (options after
+                             warm-up, 1s runs, 100 records per h2load stream, 100 idle streams
+                             and 20 connections (options after
                              it still apply); its numbers are not for quoting
 
       Times are like 15s, 500ms, 2m or a number of seconds.
@@ -99,6 +102,9 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
       throw new IllegalArgumentException("--duration: " + duration + ", --warmup: " + warmup
           + " (expected: duration > 0, warm-up >= 0)");
     }
+    if (streamMessages < 1) {
+      throw new IllegalArgumentException("--stream-messages: " + streamMessages + " (expected: >= 1)");
+    }
     if (idleStreams < 0 || idleConnections < 0) {
       throw new IllegalArgumentException("--idle-streams/--idle-connections: negative (expected: >= 0)");
     }
@@ -116,6 +122,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
     Duration duration = Duration.ofSeconds(3);
     List<String> targets = ALL_TARGETS;
     boolean h2load = true;
+    int streamMessages = 1000;
     int idleStreams = 2000;
     int idleConnections = 200;
     List<String> jvm = List.of("-Xmx1g");
@@ -131,6 +138,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
           concurrencies = List.of(8);
           warmup = Duration.ofSeconds(1);
           duration = Duration.ofSeconds(1);
+          streamMessages = 100;
           idleStreams = 100;
           idleConnections = 20;
         }
@@ -144,6 +152,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         case "--duration" -> duration = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
         case "--targets" -> targets = List.of(OptionValues.value(args, ++i, arg).split(","));
         case "--no-h2load" -> h2load = false;
+        case "--stream-messages" -> streamMessages = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--idle-streams" -> idleStreams = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--idle-connections" -> idleConnections = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--server-jvm" -> jvm = split(OptionValues.value(args, ++i, arg));
@@ -152,7 +161,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     return new GrpcBenchOptions(dir, out, sizes, concurrencies, streams, pairs, warmup, duration, targets, h2load,
-        idleStreams, idleConnections, jvm, stamp);
+        streamMessages, idleStreams, idleConnections, jvm, stamp);
   }
 
   private static List<String> split(String s) {

@@ -22,9 +22,8 @@ final class H2LoadCases {
   /** Unary: 8 connections × 8 concurrent calls, a closed loop of 64 calls. */
   static final int UNARY_CLIENTS = 8;
   static final int UNARY_STREAMS = 8;
-  /** Streaming: 2 connections, one call each, of this many records per call. */
+  /** Streaming: 2 connections, one call each, of {@code --stream-messages} records per call. */
   static final int STREAM_CLIENTS = 2;
-  static final int STREAM_MESSAGES = 1000;
 
   private H2LoadCases() {}
 
@@ -76,10 +75,11 @@ final class H2LoadCases {
   static void round(int pair, List<Target> targets, GrpcBenchOptions options, Path work, List<GrpcRun> runs,
       PrintStream log) throws IOException, InterruptedException {
     int size = options.sizes().get(0);
+    int messages = options.streamMessages();
     for (Target t : targets) {
       Path unary = H2Load.writeBody(work.resolve("h2load-" + t.name() + "-unary.bin"), t.route(), size, 1);
       Path stream = H2Load.writeBody(work.resolve("h2load-" + t.name() + "-stream.bin"), t.route(), size,
-          STREAM_MESSAGES);
+          messages);
       String host = t.entry().address();
       H2Load.Spec u = new H2Load.Spec("http://" + host + "/sinkgate.v1.Sink/Write", unary, UNARY_CLIENTS,
           UNARY_STREAMS, 1, Duration.ZERO, options.duration());
@@ -92,7 +92,7 @@ final class H2LoadCases {
         H2Load.run(new H2Load.Spec(s.uri(), stream, STREAM_CLIENTS, 1, 1, Duration.ZERO, w));
       }
       runs.add(run(log, pair, t, "unary c" + UNARY_CLIENTS + "×m" + UNARY_STREAMS, size, u, 1));
-      runs.add(run(log, pair, t, "stream c" + STREAM_CLIENTS + "×" + STREAM_MESSAGES, size, s, STREAM_MESSAGES));
+      runs.add(run(log, pair, t, "stream c" + STREAM_CLIENTS + "×" + messages, size, s, messages));
     }
   }
 
