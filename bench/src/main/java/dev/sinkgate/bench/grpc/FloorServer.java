@@ -10,6 +10,8 @@ import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -23,7 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The floor: a bare grpc-java server for {@code sinkgate.v1.Sink}, what a hand-written
  * server on the same stack costs. It answers every unary write at once with
  * {@code written = size}, and on a stream acknowledges cumulatively whenever the client can
- * take an ack (as the gateway does), with grpc-java's default flow control. No routing, no
+ * take an ack, coalesced to one per batch of records the transport delivers in one event
+ * loop task (as the gateway does), with grpc-java's default flow control. No routing, no
  * records, no futures: the gateway's own cost is what it adds over this.
  *
  * <p>The transport settings are the gateway's ({@code Gateway.start}): Netty (epoll when
@@ -42,6 +45,7 @@ public final class FloorServer implements AutoCloseable {
 
   private final LongAdder records = new LongAdder();
   private final LongAdder bytes = new LongAdder();
+  private final LongAdder acksSent = new LongAdder();
   private final AtomicInteger streamsOpen = new AtomicInteger();
   private final Server server;
   private final HttpServer metrics;
@@ -102,7 +106,10 @@ public final class FloorServer implements AutoCloseable {
         + "sinkgate_bytes_accepted_total{route=\"" + ROUTE + "\"} " + bytes.sum() + "\n"
         + "# HELP sinkgate_streams_open Open WriteStream calls.\n"
         + "# TYPE sinkgate_streams_open gauge\n"
-        + "sinkgate_streams_open " + streamsOpen.get() + "\n";
+        + "sinkgate_streams_open " + streamsOpen.get() + "\n"
+        + "# HELP floor_acks_sent_total WriteAck messages sent (the floor's only; records / acks is the coalescing).\n"
+        + "# TYPE floor_acks_sent_total counter\n"
+        + "floor_acks_sent_total " + acksSent.sum() + "\n";
   }
 
   @Override
@@ -147,16 +154,33 @@ public final class FloorServer implements AutoCloseable {
           out.setOnCancelHandler(this::end);
         }
 
+        private boolean ackScheduled;
+
         @Override
         public void onNext(WriteRequest r) {
           int n = r.getData().size();
           records.increment();
           bytes.add(n);
+          EventExecutor loop = ThreadExecutorMap.currentExecutor();
           synchronized (lock) {
             count++;
             written += n;
-            if (out.isReady()) {
-              ack();
+            if (loop == null) {
+              if (out.isReady()) {
+                ack();
+              }
+            } else if (!ackScheduled) {
+              // One ack for every record this read delivers, as the gateway does (see its
+              // WriteStreamHandler): sent once the event loop's current task is done.
+              ackScheduled = true;
+              loop.execute(() -> {
+                synchronized (lock) {
+                  ackScheduled = false;
+                  if (out.isReady()) {
+                    ack();
+                  }
+                }
+              });
             }
           }
         }
@@ -164,6 +188,7 @@ public final class FloorServer implements AutoCloseable {
         private void ack() {
           if (!ended && count != sent) {
             sent = count;
+            acksSent.increment();
             out.onNext(WriteAck.newBuilder().setCount(count).setWritten(written)
                 .setDurability(Durability.DURABILITY_MEMORY).build());
           }
