@@ -13,6 +13,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
@@ -23,8 +26,9 @@ import java.util.function.Consumer;
  * the slot at the head completes, it and every completed slot behind it are acknowledged
  * with one cumulative {@link WriteAck}. The transport is asked for a new record only while
  * the stream holds fewer than {@link StreamLimits} records and bytes in flight, so a slow
- * sink stops the reading of the stream. Acks are coalesced: while the client is not ready
- * to receive, only the newest count is kept.
+ * sink stops the reading of the stream. Acks are coalesced: one per event-loop task at most
+ * (see {@link #ackSoon}), and while the client is not ready to receive, only the newest
+ * count is kept.
  *
  * <p>The first failing record ends the stream: the records before it are acknowledged,
  * then the stream closes with that record's status, naming its index. All state is
@@ -76,6 +80,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private boolean halfClosed;
   private boolean draining;
   private boolean ended;
+  /** An {@link #ackSoon} task is queued on the event loop and has not run yet. */
+  private boolean ackScheduled;
   /** A record was received and not taken (draining/failing): the stream must not end OK. */
   private boolean dropped;
 
@@ -181,7 +187,43 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       }
       return;
     }
+    ackSoon();
+  }
+
+  /**
+   * Acknowledges what is complete, coalescing: on a Netty event loop (records that a sink
+   * completes as they arrive, such as {@code discard}, or a downstream's answers), the ack
+   * is sent once the loop's current task is done, so every record one read delivers (or one
+   * batch of answers completes) shares one ack instead of one ack message per record. Off
+   * an event loop (a file log's writer thread, which completes a whole group at once, or
+   * the in-process transport) it is sent now. Holds the lock.
+   */
+  private void ackSoon() {
+    if (ackScheduled || acked == lastSentCount) {
+      return;
+    }
+    // Netty's own record of which event loop runs this thread: public, though in an internal
+    // package; null on any other thread.
+    EventExecutor loop = ThreadExecutorMap.currentExecutor();
+    if (loop != null) {
+      try {
+        loop.execute(this::scheduledAck);
+        ackScheduled = true;
+        return;
+      } catch (RejectedExecutionException e) {
+        // the loop is shutting down: send now
+      }
+    }
     sendAck(false);
+  }
+
+  private void scheduledAck() {
+    synchronized (this) {
+      ackScheduled = false;
+      if (!ended) {
+        sendAck(false);
+      }
+    }
   }
 
   /**
