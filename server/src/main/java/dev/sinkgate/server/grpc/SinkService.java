@@ -86,7 +86,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
    * index there, or null and -1 for a unary write.
    */
   static Record toRecord(WriteRequest request, StreamFence fence, long index) {
-    return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
+    return new Record(request.getKey(), request.getHeadersMap(), request.getData(),
         deadlineNanos(Context.current().getDeadline()), fence, index, request.getProducerId(),
         request.getSequence());
   }

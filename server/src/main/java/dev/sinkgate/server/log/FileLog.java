@@ -1,5 +1,7 @@
 package dev.sinkgate.server.log;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.SyncFailedException;
 import java.nio.ByteBuffer;
@@ -291,12 +293,17 @@ public final class FileLog implements AutoCloseable {
    * @param producerId the producer id it is written with, {@code ""} for none
    * @param sequence the producer's sequence number for it (ignored without a producer id)
    */
-  public record Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+  public record Entry(String key, Map<String, String> headers, ByteString data, String producerId, long sequence) {
     public Entry {
       producerId = producerId == null ? "" : producerId;
     }
 
-    /** A record without a producer id. */
+    /** As the canonical constructor; {@code data} is handed over (wrapped, not copied). */
+    public Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+      this(key, headers, UnsafeByteOperations.unsafeWrap(data), producerId, sequence);
+    }
+
+    /** A record without a producer id; {@code data} is handed over (wrapped, not copied). */
     public Entry(String key, Map<String, String> headers, byte[] data) {
       this(key, headers, data, "", 0);
     }
