@@ -6,6 +6,7 @@ import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.proto.v1.WriteResponse;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
+import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.StreamFence;
 import dev.sinkgate.server.sink.RecordRejectedException;
@@ -14,6 +15,7 @@ import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -46,19 +48,28 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
       responses.onError(Statuses.toException(e, "", request.getSink()));
       return;
     }
-    route.sink().append(toRecord(request, fence, 0)).whenComplete((accepted, error) -> {
+    CompletableFuture<Accepted> result = route.sink().append(toRecord(request, fence, 0));
+    if (result.isDone() && !result.isCompletedExceptionally()) {
+      answer(responses, result.join()); // a sink that accepted at once (discard): no callback to allocate
+      return;
+    }
+    result.whenComplete((accepted, error) -> {
       if (error != null) {
         responses.onError(Statuses.toException(error, "", route.name()));
         return;
       }
-      responses.onNext(WriteResponse.newBuilder()
-          .setWritten(accepted.written())
-          .setDurability(accepted.durability())
-          .setOffset(accepted.offset())
-          .setDuplicate(accepted.duplicate())
-          .build());
-      responses.onCompleted();
+      answer(responses, accepted);
     });
+  }
+
+  private static void answer(StreamObserver<WriteResponse> responses, Accepted accepted) {
+    responses.onNext(WriteResponse.newBuilder()
+        .setWritten(accepted.written())
+        .setDurability(accepted.durability())
+        .setOffset(accepted.offset())
+        .setDuplicate(accepted.duplicate())
+        .build());
+    responses.onCompleted();
   }
 
   @Override
