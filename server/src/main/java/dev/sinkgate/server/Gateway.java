@@ -6,6 +6,7 @@ import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.server.grpc.DrainGate;
 import dev.sinkgate.server.grpc.SinkService;
 import dev.sinkgate.server.grpc.StreamLimits;
+import dev.sinkgate.server.grpc.WriteRequestMarshaller;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
@@ -129,7 +130,7 @@ public final class Gateway implements AutoCloseable {
   private ServerBuilder<?> configure(ServerBuilder<?> b) {
     return b.directExecutor()
         .maxInboundMessageSize(maxMessageBytes)
-        .addService(ServerInterceptors.intercept(service, gate))
+        .addService(ServerInterceptors.intercept(WriteRequestMarshaller.bind(service), gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
   }
