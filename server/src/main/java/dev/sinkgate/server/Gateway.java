@@ -9,6 +9,7 @@ import dev.sinkgate.server.grpc.StreamLimits;
 import dev.sinkgate.server.metrics.MetricsServer;
 import dev.sinkgate.server.metrics.PrometheusText;
 import dev.sinkgate.server.metrics.SinkMetrics;
+import dev.sinkgate.server.grpc.WriteRequestMarshaller;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
@@ -143,7 +144,7 @@ public final class Gateway implements AutoCloseable {
   private ServerBuilder<?> configure(ServerBuilder<?> b) {
     return b.directExecutor()
         .maxInboundMessageSize(maxMessageBytes)
-        .addService(ServerInterceptors.intercept(service, gate))
+        .addService(ServerInterceptors.intercept(WriteRequestMarshaller.bind(service), gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
   }

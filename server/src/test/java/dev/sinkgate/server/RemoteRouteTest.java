@@ -297,7 +297,7 @@ class RemoteRouteTest {
     @Override
     public CompletableFuture<Accepted> append(Record record) {
       if (!hold) {
-        return CompletableFuture.completedFuture(new Accepted(record.data().length, Durability.DURABILITY_MEMORY, 0));
+        return CompletableFuture.completedFuture(new Accepted(record.data().size(), Durability.DURABILITY_MEMORY, 0));
       }
       CompletableFuture<Accepted> f = new CompletableFuture<>();
       held.add(f);

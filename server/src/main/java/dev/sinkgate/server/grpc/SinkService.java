@@ -7,6 +7,7 @@ import dev.sinkgate.proto.v1.WriteResponse;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.RouteCounters;
 import dev.sinkgate.server.route.Router;
+import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.StreamFence;
 import dev.sinkgate.server.sink.RecordRejectedException;
@@ -16,6 +17,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -50,20 +52,29 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
       responses.onError(counted(router.countersFor(request.getSink()), Statuses.toException(e, "", request.getSink())));
       return;
     }
-    route.sink().append(toRecord(request, fence, 0)).whenComplete((accepted, error) -> {
+    CompletableFuture<Accepted> result = route.sink().append(toRecord(request, fence, 0));
+    if (result.isDone() && !result.isCompletedExceptionally()) {
+      answer(responses, route, size, result.join()); // a sink that accepted at once (discard): no callback to allocate
+      return;
+    }
+    result.whenComplete((accepted, error) -> {
       if (error != null) {
         responses.onError(counted(route.counters(), Statuses.toException(error, "", route.name())));
         return;
       }
-      route.counters().recordAccepted(size, accepted.duplicate());
-      responses.onNext(WriteResponse.newBuilder()
-          .setWritten(accepted.written())
-          .setDurability(accepted.durability())
-          .setOffset(accepted.offset())
-          .setDuplicate(accepted.duplicate())
-          .build());
-      responses.onCompleted();
+      answer(responses, route, size, accepted);
     });
+  }
+
+  private static void answer(StreamObserver<WriteResponse> responses, Route route, int size, Accepted accepted) {
+    route.counters().recordAccepted(size, accepted.duplicate());
+    responses.onNext(WriteResponse.newBuilder()
+        .setWritten(accepted.written())
+        .setDurability(accepted.durability())
+        .setOffset(accepted.offset())
+        .setDuplicate(accepted.duplicate())
+        .build());
+    responses.onCompleted();
   }
 
   @Override
@@ -96,7 +107,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
    * index there, or null and -1 for a unary write.
    */
   static Record toRecord(WriteRequest request, StreamFence fence, long index) {
-    return new Record(request.getKey(), request.getHeadersMap(), request.getData().toByteArray(),
+    return new Record(request.getKey(), request.getHeadersMap(), request.getData(),
         deadlineNanos(Context.current().getDeadline()), fence, index, request.getProducerId(),
         request.getSequence());
   }

@@ -1,5 +1,7 @@
 package dev.sinkgate.server.log;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.SyncFailedException;
 import java.nio.ByteBuffer;
@@ -154,6 +156,8 @@ public final class FileLog implements AutoCloseable {
   private long syncedBytes;
   private long nextOffset;
   private boolean closed;
+  /** Reused by {@link #append}: see {@link #writeBuffer(int)}. */
+  private ByteBuffer writeBuffer;
   /** Why the log takes no more writes, or null. */
   private String broken;
   /** Volatile so tests and metrics may read it from another thread than the owner. */
@@ -291,12 +295,17 @@ public final class FileLog implements AutoCloseable {
    * @param producerId the producer id it is written with, {@code ""} for none
    * @param sequence the producer's sequence number for it (ignored without a producer id)
    */
-  public record Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+  public record Entry(String key, Map<String, String> headers, ByteString data, String producerId, long sequence) {
     public Entry {
       producerId = producerId == null ? "" : producerId;
     }
 
-    /** A record without a producer id. */
+    /** As the canonical constructor; {@code data} is handed over (wrapped, not copied). */
+    public Entry(String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+      this(key, headers, UnsafeByteOperations.unsafeWrap(data), producerId, sequence);
+    }
+
+    /** A record without a producer id; {@code data} is handed over (wrapped, not copied). */
     public Entry(String key, Map<String, String> headers, byte[] data) {
       this(key, headers, data, "", 0);
     }
@@ -379,7 +388,7 @@ public final class FileLog implements AutoCloseable {
     if (rolls) {
       roll();
     }
-    ByteBuffer buf = ByteBuffer.allocate(bytes);
+    ByteBuffer buf = writeBuffer(bytes);
     long first = nextOffset;
     long offset = first;
     for (Entry e : entries) {
@@ -412,6 +421,24 @@ public final class FileLog implements AutoCloseable {
     // Only now, with the records written: a group refused above does not advance a producer.
     producers.written(entries, first, timestampMillis);
     return first;
+  }
+
+  /** The largest write buffer {@link #append} keeps between appends; a larger group gets a one-off buffer. */
+  static final int MAX_REUSED_WRITE_BUFFER = 8 << 20;
+
+  /**
+   * An empty buffer for {@code bytes} of frames. Direct and reused (the writer thread owns
+   * the log), so a group's frames are built where the channel writes them from: a heap buffer
+   * would be copied once more into the JDK's temporary direct buffer on every write.
+   */
+  private ByteBuffer writeBuffer(int bytes) {
+    if (bytes > MAX_REUSED_WRITE_BUFFER) {
+      return ByteBuffer.allocate(bytes);
+    }
+    if (writeBuffer == null || writeBuffer.capacity() < bytes) {
+      writeBuffer = ByteBuffer.allocateDirect(Math.max(64 << 10, Integer.highestOneBit(bytes - 1) << 1));
+    }
+    return writeBuffer.clear().limit(bytes);
   }
 
   /**
@@ -620,6 +647,7 @@ public final class FileLog implements AutoCloseable {
       return;
     }
     closed = true;
+    writeBuffer = null; // direct memory, freed once collected
     // Sync, close the file, release the lock last; a failure is rethrown after all three.
     FileChannel active = channel;
     try (lock; active) {

@@ -168,7 +168,7 @@ public final class FileLogSink implements RecordSink {
       if (failed != null) {
         return refuse(record, unavailable(failed));
       }
-      budget.acquire(record.data().length);
+      budget.acquire(record.data().size());
       CompletableFuture<Accepted> result = new CompletableFuture<>();
       queue.add(new Pending(record, result));
       return result;
@@ -194,7 +194,7 @@ public final class FileLogSink implements RecordSink {
         while (next != null) {
           closing |= gather(next, group, probes);
           if (next.record() != null) {
-            bytes += next.record().data().length;
+            bytes += next.record().data().size();
           }
           if (bytes >= MAX_GROUP_BYTES || group.size() >= MAX_GROUP_RECORDS) {
             break;
@@ -395,8 +395,8 @@ public final class FileLogSink implements RecordSink {
       for (int i = live.size() - 1; i >= 0; i--) {
         Live l = live.get(i);
         Pending p = l.pending();
-        budget.release(p.record().data().length);
-        p.result().complete(new Accepted(p.record().data().length, durability, l.admitted().offset(firstOffset),
+        budget.release(p.record().data().size());
+        p.result().complete(new Accepted(p.record().data().size(), durability, l.admitted().offset(firstOffset),
             l.admitted().duplicate()));
       }
     });
@@ -435,7 +435,7 @@ public final class FileLogSink implements RecordSink {
 
   private void fail(Pending p, RuntimeException e) {
     StreamFence.trip(p.record()); // before completing: whoever the failure wakes finds the fence tripped
-    budget.release(p.record().data().length);
+    budget.release(p.record().data().size());
     p.result().completeExceptionally(e);
   }
 

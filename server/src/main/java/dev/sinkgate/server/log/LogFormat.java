@@ -1,5 +1,6 @@
 package dev.sinkgate.server.log;
 
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -79,12 +80,12 @@ public final class LogFormat {
 
   /** The number of bytes {@link #writeFrame} appends for this record, without a producer id. */
   static int frameSize(String key, Map<String, String> headers, byte[] data) {
-    return frameSize(key, headers, data, "");
+    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length, null);
   }
 
   /** The number of bytes {@link #writeFrame} appends for this record. */
-  static int frameSize(String key, Map<String, String> headers, byte[] data, String producerId) {
-    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.length, producerBytes(producerId));
+  static int frameSize(String key, Map<String, String> headers, ByteString data, String producerId) {
+    return FRAME_HEADER_BYTES + bodySize(utf8(key), encodedHeaders(headers), data.size(), producerBytes(producerId));
   }
 
   /**
@@ -92,11 +93,11 @@ public final class LogFormat {
    * with a non-empty {@code producerId}, the record stores it and {@code sequence}.
    */
   static void writeFrame(ByteBuffer out, long offset, long timestampMillis, boolean groupStart,
-      String key, Map<String, String> headers, byte[] data, String producerId, long sequence) {
+      String key, Map<String, String> headers, ByteString data, String producerId, long sequence) {
     byte[] keyBytes = utf8(key);
     byte[][] headerBytes = encodedHeaders(headers);
     byte[] producer = producerBytes(producerId);
-    int bodyLength = bodySize(keyBytes, headerBytes, data.length, producer);
+    int bodyLength = bodySize(keyBytes, headerBytes, data.size(), producer);
     int frameStart = out.position();
     out.putInt(bodyLength).putInt(0); // crc patched below
     int bodyStart = out.position();
@@ -110,7 +111,8 @@ public final class LogFormat {
     for (byte[] part : headerBytes) {
       out.putInt(part.length).put(part);
     }
-    out.putInt(data.length).put(data);
+    out.putInt(data.size());
+    data.copyTo(out); // the payload's one copy on its way to the file: straight from the request's buffer(s)
     CRC32C crc = new CRC32C();
     crc.update(out.duplicate().position(bodyStart).limit(bodyStart + bodyLength));
     out.putInt(frameStart + 4, (int) crc.getValue());

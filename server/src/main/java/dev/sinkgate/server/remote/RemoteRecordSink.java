@@ -1,6 +1,5 @@
 package dev.sinkgate.server.remote;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.sinkgate.client.RetryPolicy;
 import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.client.SinkException;
@@ -96,14 +95,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
       }
       attemptNanos = Math.min(attemptNanos, left);
     }
-    WriteRequest request = WriteRequest.newBuilder()
-        .setSink(downstreamSink)
-        .setKey(record.key())
-        .putAllHeaders(record.headers())
-        .setData(UnsafeByteOperations.unsafeWrap(record.data())) // the record owns its bytes and never changes them
-        .setProducerId(record.producerId())
-        .setSequence(record.sequence())
-        .build();
+    WriteRequest request = toRequest(record, downstreamSink);
     CompletableFuture<Accepted> result = new CompletableFuture<>();
     try {
       client.writeAsync(request, Duration.ofNanos(attemptNanos)).whenComplete((r, t) -> {
@@ -118,6 +110,22 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
       result.completeExceptionally(new RecordRejectedException(Reason.UNAVAILABLE, "route '" + route + "' is closed"));
     }
     return result;
+  }
+
+  /**
+   * The request that forwards {@code record} to the downstream route {@code sink}: key,
+   * headers, producer id and sequence, and the record's payload as it is (the same
+   * {@code ByteString}, not a copy).
+   */
+  public static WriteRequest toRequest(Record record, String sink) {
+    return WriteRequest.newBuilder()
+        .setSink(sink)
+        .setKey(record.key())
+        .putAllHeaders(record.headers())
+        .setData(record.data())
+        .setProducerId(record.producerId())
+        .setSequence(record.sequence())
+        .build();
   }
 
   /**

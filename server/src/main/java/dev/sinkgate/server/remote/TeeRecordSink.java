@@ -122,7 +122,7 @@ public final class TeeRecordSink implements RecordSink {
             weakest = weakest == null || a.durability().getNumber() < weakest.getNumber() ? a.durability() : weakest;
             duplicate &= a.duplicate();
           }
-          return new Accepted(record.data().length, weakest, 0, duplicate);
+          return new Accepted(record.data().size(), weakest, 0, duplicate);
         });
   }
 

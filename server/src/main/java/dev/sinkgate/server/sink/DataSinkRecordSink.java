@@ -57,7 +57,7 @@ public final class DataSinkRecordSink implements RecordSink {
     if (closed.get()) {
       return CompletableFuture.failedFuture(closedException());
     }
-    int size = record.data().length;
+    int size = record.data().size();
     try {
       budget.acquire(size);
     } catch (RecordRejectedException e) {
@@ -99,16 +99,18 @@ public final class DataSinkRecordSink implements RecordSink {
           "route '" + name + "': the deadline passed while the record was queued; it was not written");
     }
     int n;
+    int size = record.data().size();
     try {
-      n = sink.write(record.data());
+      // A DataSink takes a byte[] and may keep it: the one copy of the payload on this route.
+      n = sink.write(record.data().toByteArray());
     } catch (UncheckedIOException e) {
       throw new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
           "route '" + name + "': " + sink + " failed: " + e.getMessage(), Duration.ofSeconds(1));
     }
-    if (n != record.data().length) {
+    if (n != size) {
       throw new IllegalStateException("route '" + name + "': " + sink + " returned " + n
-          + " for a record of " + record.data().length + " bytes (expected: "
-          + record.data().length + "; a DataSink accepts whole records)");
+          + " for a record of " + size + " bytes (expected: "
+          + size + "; a DataSink accepts whole records)");
     }
     return new Accepted(n, durability, 0);
   }

@@ -10,7 +10,7 @@ public final class DiscardRecordSink implements RecordSink {
 
   @Override
   public CompletableFuture<Accepted> append(Record record) {
-    int n = record.data().length;
+    int n = record.data().size();
     return n == 0 ? EMPTY
         : CompletableFuture.completedFuture(new Accepted(n, Durability.DURABILITY_MEMORY, 0));
   }

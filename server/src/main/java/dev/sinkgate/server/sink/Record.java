@@ -1,5 +1,7 @@
 package dev.sinkgate.server.sink;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.Map;
 
 /**
@@ -7,7 +9,9 @@ import java.util.Map;
  *
  * @param key the partition/ordering key, {@code ""} if none
  * @param headers attributes stored with the record; never null
- * @param data the record's bytes; owned by the record, not copied
+ * @param data the record's bytes, not copied: a gRPC request's payload travels as the
+ *     request's {@link ByteString} from the wire to the file or the downstream. A sink
+ *     that needs a {@code byte[]} copies it there, once.
  * @param deadlineNanos {@link System#nanoTime()} after which the caller no longer waits
  *     for the record, {@link Long#MAX_VALUE} for none. A sink that has not started
  *     writing a record by then fails it with {@link RecordRejectedException.Reason#DEADLINE}
@@ -19,20 +23,29 @@ import java.util.Map;
  * @param sequence the producer's sequence number for this record (strictly increasing per
  *     producer); meaningful only with a producer id
  */
-public record Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
+public record Record(String key, Map<String, String> headers, ByteString data, long deadlineNanos, StreamFence fence,
     long streamIndex, String producerId, long sequence) {
 
   public Record {
     producerId = producerId == null ? "" : producerId;
   }
 
-  /** A record without producer identity. */
+  /**
+   * As the canonical constructor, for bytes the caller hands over: {@code data} is wrapped,
+   * not copied, so the caller must not change it afterwards.
+   */
+  public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
+      long streamIndex, String producerId, long sequence) {
+    this(key, headers, UnsafeByteOperations.unsafeWrap(data), deadlineNanos, fence, streamIndex, producerId, sequence);
+  }
+
+  /** A record without producer identity; {@code data} is handed over, not copied. */
   public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos, StreamFence fence,
       long streamIndex) {
     this(key, headers, data, deadlineNanos, fence, streamIndex, "", 0);
   }
 
-  /** A record outside any stream. */
+  /** A record outside any stream; {@code data} is handed over, not copied. */
   public Record(String key, Map<String, String> headers, byte[] data, long deadlineNanos) {
     this(key, headers, data, deadlineNanos, null, -1);
   }
@@ -42,7 +55,7 @@ public record Record(String key, Map<String, String> headers, byte[] data, long 
     return !producerId.isEmpty();
   }
 
-  /** A record with no key, headers or deadline. */
+  /** A record with no key, headers or deadline; {@code data} is handed over, not copied. */
   public static Record of(byte[] data) {
     return new Record("", Map.of(), data, Long.MAX_VALUE);
   }

@@ -120,7 +120,7 @@ class FileLogDiskFullTest {
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(i, stored.get(i).offset());
       assertEquals(expected.get(i).key(), stored.get(i).key(), "key at offset " + i);
-      assertArrayEquals(expected.get(i).data(), stored.get(i).data(), "data at offset " + i);
+      assertArrayEquals(expected.get(i).data().toByteArray(), stored.get(i).data(), "data at offset " + i);
     }
   }
 

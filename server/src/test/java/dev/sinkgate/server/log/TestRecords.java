@@ -35,6 +35,6 @@ final class TestRecords {
     assertEquals(expected.headers(), actual.headers(), "headers of offset " + offset);
     assertEquals(List.copyOf(expected.headers().keySet()), List.copyOf(actual.headers().keySet()),
         "header order of offset " + offset);
-    assertArrayEquals(expected.data(), actual.data(), "data of offset " + offset);
+    assertArrayEquals(expected.data().toByteArray(), actual.data(), "data of offset " + offset);
   }
 }

@@ -40,7 +40,7 @@ final class ScriptedSink implements RecordSink {
       next = always;
     }
     return next != null ? CompletableFuture.failedFuture(next)
-        : CompletableFuture.completedFuture(new Accepted(record.data().length, Durability.DURABILITY_DOWNSTREAM, 7));
+        : CompletableFuture.completedFuture(new Accepted(record.data().size(), Durability.DURABILITY_DOWNSTREAM, 7));
   }
 
   @Override

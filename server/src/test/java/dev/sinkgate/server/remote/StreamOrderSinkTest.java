@@ -32,7 +32,7 @@ class StreamOrderSinkTest {
 
     @Override
     public CompletableFuture<Accepted> append(Record record) {
-      sent.add(new String(record.data(), StandardCharsets.UTF_8));
+      sent.add(record.data().toString(StandardCharsets.UTF_8));
       CompletableFuture<Accepted> f = new CompletableFuture<>();
       answers.add(f);
       return f;

@@ -43,7 +43,7 @@ final class Downstream implements RecordSink {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     synchronized (seen) {
-      seen.add(new Seen(record.producerId(), record.sequence(), new String(record.data())));
+      seen.add(new Seen(record.producerId(), record.sequence(), record.data().toStringUtf8()));
     }
     RecordRejectedException refusal = refuse.apply(record);
     CompletableFuture<Accepted> result = refusal != null ? CompletableFuture.failedFuture(refusal) : log.append(record);

@@ -30,7 +30,7 @@ final class SpoolChild {
       @Override
       public CompletableFuture<Accepted> append(Record record) {
         return count.incrementAndGet() <= ACCEPTED
-            ? CompletableFuture.completedFuture(new Accepted(record.data().length,
+            ? CompletableFuture.completedFuture(new Accepted(record.data().size(),
                 dev.sinkgate.proto.v1.Durability.DURABILITY_DOWNSTREAM, record.sequence()))
             : CompletableFuture.failedFuture(new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
                 "down", Duration.ofMillis(10)));

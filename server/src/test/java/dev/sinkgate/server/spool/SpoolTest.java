@@ -197,7 +197,7 @@ class SpoolTest {
   @Test
   void permanentRefusal_movesTheRecordToTheDeadLetterLog_andTheRecordsBehindItAreForwarded() throws Exception {
     Downstream down = downstream();
-    down.refuse = r -> new String(r.data(), UTF_8).equals("bad")
+    down.refuse = r -> r.data().toString(UTF_8).equals("bad")
         ? new RecordRejectedException(Reason.INVALID, "INVALID_ARGUMENT: not a thumbnail (expected: PNG)")
         : null;
     SpoolingSink spool = open(down);
