@@ -7,6 +7,7 @@ import dev.sinkgate.server.remote.CircuitBreakerSink;
 import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
+import dev.sinkgate.server.remote.StreamDownstream;
 import dev.sinkgate.server.remote.StreamOrderSink;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
@@ -27,12 +28,20 @@ final class RemoteRoutes {
 
   /**
    * {@code order(retry(breaker(remote)))}, or with the spool in front when configured:
-   * {@code spool(retry(breaker(remote)))} (the spool forwards in order itself). The breaker is left out without {@code breaker:},
-   * and a route without {@code retry:} makes one attempt per record. Each layer owns the one
-   * inside it; the retry layer owns the route's scheduler thread.
+   * {@code spool(stream(remote))}. The breaker is left out without {@code breaker:}, and a
+   * route without {@code retry:} makes one attempt per record. A spooled route forwards over
+   * a {@code WriteStream} with a window of records in flight ({@link StreamDownstream}); its
+   * forwarder, the only sender, backs off between streams itself, so {@code retry:} and
+   * {@code breaker:} do not apply there. Each layer owns the one inside it; the retry layer
+   * owns the route's scheduler thread.
    */
   static RecordSink openRemote(SinkConfig c, Consumer<String> warnings) throws IOException {
     RemoteConfig r = c.remote();
+    if (r.spool() != null) {
+      // The spool forwards in order itself, many records in flight on one stream.
+      return Spool.open(c.name(), r.spool(), StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout()),
+          Clock.systemUTC(), warnings);
+    }
     RecordSink sink = RemoteRecordSink.open(c.name(), r.targets(), r.sink(), r.timeout());
     Scheduler scheduler = null;
     try {
@@ -42,10 +51,8 @@ final class RemoteRoutes {
       }
       sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
       scheduler = null; // owned by the retrying sink now
-      // The spool forwards one record at a time, in order; without it, each stream's records go in order.
-      return r.spool() == null ? new StreamOrderSink(c.name(), sink)
-          : Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings);
-    } catch (IOException | RuntimeException e) {
+      return new StreamOrderSink(c.name(), sink); // without a spool, each stream's records go in order
+    } catch (RuntimeException e) {
       if (scheduler != null) {
         scheduler.close();
       }

@@ -73,12 +73,28 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
    * {@code unix:/path}, or several {@code host:port} (round-robin over them).
    */
   public static RemoteRecordSink open(String route, List<String> targets, String downstreamSink, Duration timeout) {
-    SinkClient client = SinkClient.builder(targets)
+    return new RemoteRecordSink(route, client(targets, timeout), downstreamSink, timeout);
+  }
+
+  /** A client of its own channel to {@code targets}: no retries (the route's layers decide), 5 s to close. */
+  static SinkClient client(List<String> targets, Duration timeout) {
+    return SinkClient.builder(targets)
         .deadline(timeout)
         .retryPolicy(RetryPolicy.none())
         .closeTimeout(Duration.ofSeconds(5))
         .build();
-    return new RemoteRecordSink(route, client, downstreamSink, timeout);
+  }
+
+  /** {@code record} as a request to the downstream's route {@code downstreamSink}, its bytes not copied. */
+  static WriteRequest request(String downstreamSink, Record record) {
+    return WriteRequest.newBuilder()
+        .setSink(downstreamSink)
+        .setKey(record.key())
+        .putAllHeaders(record.headers())
+        .setData(UnsafeByteOperations.unsafeWrap(record.data())) // the record owns its bytes and never changes them
+        .setProducerId(record.producerId())
+        .setSequence(record.sequence())
+        .build();
   }
 
   @Override
@@ -96,14 +112,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
       }
       attemptNanos = Math.min(attemptNanos, left);
     }
-    WriteRequest request = WriteRequest.newBuilder()
-        .setSink(downstreamSink)
-        .setKey(record.key())
-        .putAllHeaders(record.headers())
-        .setData(UnsafeByteOperations.unsafeWrap(record.data())) // the record owns its bytes and never changes them
-        .setProducerId(record.producerId())
-        .setSequence(record.sequence())
-        .build();
+    WriteRequest request = request(downstreamSink, record);
     CompletableFuture<Accepted> result = new CompletableFuture<>();
     try {
       client.writeAsync(request, Duration.ofNanos(attemptNanos)).whenComplete((r, t) -> {
@@ -130,6 +139,11 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
    * against the breaker, and a spool keeps its backlog until the downstream is mended.
    */
   RecordRejectedException rejection(SinkException e) {
+    return rejection(route, targets, e);
+  }
+
+  /** As {@link #rejection(SinkException)}, for a downstream of {@code route} at {@code targets}. */
+  static RecordRejectedException rejection(String route, String targets, SinkException e) {
     String message = "route '" + route + "': downstream " + targets + " answered " + e.code() + ": " + e.description();
     return switch (e.code()) {
       case RESOURCE_EXHAUSTED -> new RecordRejectedException(Reason.QUEUE_FULL, message, e.retryAfter().orElse(null));

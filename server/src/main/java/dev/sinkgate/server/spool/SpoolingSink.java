@@ -28,12 +28,12 @@ public final class SpoolingSink implements RecordSink {
   private final FileLogSink spool;
   private final FileLogSink deadLetters;
   private final Forwarder forwarder;
-  private final RecordSink downstream;
+  private final OrderedDownstream downstream;
   private final String producerId;
   private volatile boolean closed;
 
   SpoolingSink(String route, Path dir, FileLogSink spool, FileLogSink deadLetters, Forwarder forwarder,
-      RecordSink downstream, String producerId) {
+      OrderedDownstream downstream, String producerId) {
     this.route = route;
     this.dir = dir;
     this.spool = spool;

@@ -1,0 +1,198 @@
+package dev.sinkgate.server.remote;
+
+import dev.sinkgate.client.SinkClient;
+import dev.sinkgate.client.SinkException;
+import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.proto.v1.WriteAck;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.server.sink.Record;
+import dev.sinkgate.server.sink.RecordRejectedException;
+import dev.sinkgate.server.spool.OrderedDownstream;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A downstream {@code sinkgate.v1.Sink} as a spool's {@link OrderedDownstream}: each stream is
+ * one {@code WriteStream} call keeping up to {@code windowRecords} records (and about
+ * {@code windowBytes}) in flight, acknowledged cumulatively by the downstream. When the call
+ * fails, the record index its description names ({@code "record 7 ..."}, as sink.proto asks)
+ * is passed on with the failure, mapped to a rejection as {@link RemoteRecordSink} maps a
+ * unary failure (so the spool dead-letters exactly what it would dead-letter one at a time).
+ *
+ * <p>A stream has no deadline (it lives as long as the backlog); the spool's forwarder cancels
+ * one that goes {@link #ackTimeout()} without an acknowledgement. The route's {@code retry:}
+ * and {@code breaker:} do not apply here: the forwarder, the only sender, backs off between
+ * streams itself. Duplicates are not counted (a {@code WriteAck} does not say which records
+ * were duplicates). Owns its client and closes it (cancelling streams in flight) in
+ * {@link #close()}. Thread-safe; each stream is driven by one thread.
+ */
+public final class StreamDownstream implements OrderedDownstream {
+  /** The records a stream keeps in flight by default. */
+  public static final int DEFAULT_WINDOW_RECORDS = 256;
+  /** The bytes of record data a stream keeps in flight by default. */
+  public static final long DEFAULT_WINDOW_BYTES = 8L << 20;
+
+  private static final Pattern RECORD_INDEX = Pattern.compile("\\brecord (\\d{1,18})\\b");
+
+  private final String route;
+  private final SinkClient client;
+  private final String downstreamSink;
+  private final Duration ackTimeout;
+  private final int windowRecords;
+  private final long windowBytes;
+  private final String targets;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Streams to {@code client}, which this downstream then owns.
+   *
+   * @param route the route's name, for messages
+   * @param downstreamSink the {@code sink} field of the forwarded requests
+   * @param ackTimeout how long a stream with records in flight may go without an acknowledgement
+   * @param windowRecords the most records in flight, at least 1
+   * @param windowBytes the most bytes of record data in flight past one record, at least 1
+   */
+  public StreamDownstream(String route, SinkClient client, String downstreamSink, Duration ackTimeout,
+      int windowRecords, long windowBytes) {
+    this.route = Objects.requireNonNull(route, "route");
+    this.client = Objects.requireNonNull(client, "client");
+    this.downstreamSink = Objects.requireNonNull(downstreamSink, "downstreamSink");
+    if (ackTimeout.isNegative() || ackTimeout.isZero()) {
+      throw new IllegalArgumentException("ackTimeout: " + ackTimeout + " (expected: > 0)");
+    }
+    if (windowRecords < 1) {
+      throw new IllegalArgumentException("windowRecords: " + windowRecords + " (expected: >= 1)");
+    }
+    if (windowBytes < 1) {
+      throw new IllegalArgumentException("windowBytes: " + windowBytes + " (expected: >= 1)");
+    }
+    this.ackTimeout = ackTimeout;
+    this.windowRecords = windowRecords;
+    this.windowBytes = windowBytes;
+    this.targets = client.target();
+  }
+
+  /** Opens a channel to {@code targets} (as {@link RemoteRecordSink#open}) with the default window. */
+  public static StreamDownstream open(String route, List<String> targets, String downstreamSink, Duration ackTimeout) {
+    return new StreamDownstream(route, RemoteRecordSink.client(targets, ackTimeout), downstreamSink, ackTimeout, DEFAULT_WINDOW_RECORDS,
+        DEFAULT_WINDOW_BYTES);
+  }
+
+  @Override
+  public int windowRecords() {
+    return windowRecords;
+  }
+
+  @Override
+  public long windowBytes() {
+    return windowBytes;
+  }
+
+  @Override
+  public Duration ackTimeout() {
+    return ackTimeout;
+  }
+
+  @Override
+  public Stream open(Listener listener) {
+    Call call = new Call(listener);
+    if (closed.get()) {
+      call.end(-1, new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
+          "route '" + route + "' is closed"));
+      return call;
+    }
+    try {
+      SinkGrpc.newStub(client.channel()).writeStream(call);
+    } catch (RuntimeException e) { // the channel shut down between the check and the call
+      call.end(-1, new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
+          "route '" + route + "': opening a stream to " + targets + " failed: " + e));
+    }
+    return call;
+  }
+
+  /** The index of the record a stream's failure names, or -1. */
+  static long failedIndex(String description) {
+    if (description == null) {
+      return -1;
+    }
+    Matcher m = RECORD_INDEX.matcher(description);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** One WriteStream call: the forwarder's thread sends, gRPC's threads deliver acks and the end. */
+  private final class Call implements Stream, ClientResponseObserver<WriteRequest, WriteAck> {
+    private final Listener listener;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile ClientCallStreamObserver<WriteRequest> requests;
+
+    Call(Listener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WriteRequest> requestStream) {
+      this.requests = requestStream;
+    }
+
+    @Override
+    public void send(Record record) {
+      if (ended.get() || requests == null) {
+        return; // the listener heard of the end; the forwarder resends on a new stream
+      }
+      requests.onNext(RemoteRecordSink.request(downstreamSink, record));
+    }
+
+    @Override
+    public void cancel(String why) {
+      if (requests != null && !ended.get()) {
+        requests.cancel(why, null); // onError(CANCELLED) follows and ends the stream
+      } else {
+        end(-1, new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE, why));
+      }
+    }
+
+    @Override
+    public void onNext(WriteAck ack) {
+      if (!ended.get()) {
+        listener.acked(ack.getCount(), 0);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      SinkException e = SinkException.from(t);
+      end(failedIndex(e.description()), RemoteRecordSink.rejection(route, targets, e));
+    }
+
+    @Override
+    public void onCompleted() {
+      end(-1, null);
+    }
+
+    void end(long index, RecordRejectedException cause) {
+      if (ended.compareAndSet(false, true)) {
+        listener.ended(index, cause);
+      }
+    }
+  }
+
+  /** Closes the channel: streams in flight get up to 5 s, then are cancelled. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      client.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StreamDownstream(" + route + " -> " + targets + ", window " + windowRecords + " records / "
+        + windowBytes + " bytes, ack timeout " + ackTimeout.toMillis() + "ms)";
+  }
+}
