@@ -94,7 +94,7 @@ final class Forwarder implements AutoCloseable {
       try {
         acked = Math.max(acked, count);
         duplicates = Math.max(duplicates, dups);
-        changed.signalAll();
+        answered();
       } finally {
         lock.unlock();
       }
@@ -108,7 +108,7 @@ final class Forwarder implements AutoCloseable {
           ended = true;
           failedIndex = index;
           cause = why;
-          changed.signalAll();
+          answered();
         }
       } finally {
         lock.unlock();
@@ -129,7 +129,10 @@ final class Forwarder implements AutoCloseable {
   private final Consumer<String> warnings;
   private final Thread thread;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  /** Signalled when the spool stores records, and when a stream answers (a caught-up forwarder waits for both). */
+  private final Condition written = lock.newCondition();
+  /** Signalled only when a stream answers: a forwarder with a full window has no use for new records. */
+  private final Condition answered = lock.newCondition();
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
@@ -180,10 +183,16 @@ final class Forwarder implements AutoCloseable {
   private void signal() {
     lock.lock();
     try {
-      changed.signalAll();
+      written.signalAll();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Wakes the forwarder after a stream's answer; the lock is held. */
+  private void answered() {
+    written.signalAll();
+    answered.signalAll();
   }
 
   private void run() {
@@ -205,7 +214,7 @@ final class Forwarder implements AutoCloseable {
               commit(); // caught up: commit now, so the segments behind go at once
               awaitWritten();
             } else {
-              awaitProgress();
+              awaitProgress(true);
             }
             continue;
           }
@@ -242,15 +251,18 @@ final class Forwarder implements AutoCloseable {
     lock.lock();
     try {
       while (!stopping && spool.writtenEnd() <= sendNext) {
-        changed.await();
+        written.await();
       }
     } finally {
       lock.unlock();
     }
   }
 
-  /** Waits until the stream acknowledges or ends, records arrive, or the ack timeout passes (then cancels the stream). */
-  private void awaitProgress() throws InterruptedException {
+  /**
+   * Waits until the stream acknowledges or ends, records arrive (if {@code forRecords}), or
+   * the ack timeout passes (then cancels the stream).
+   */
+  private void awaitProgress(boolean forRecords) throws InterruptedException {
     Duration timeout = downstream.ackTimeout();
     Session s = session;
     if (timeout != null && !s.cancelled && clock.millis() - lastProgressMillis >= timeout.toMillis()) {
@@ -262,8 +274,8 @@ final class Forwarder implements AutoCloseable {
     long written = spool.writtenEnd();
     lock.lock();
     try {
-      if (!stopping && s.acked == s.seenAcked && !s.ended && spool.writtenEnd() == written) {
-        changed.awaitNanos(WAIT_SLICE_NANOS);
+      if (!stopping && s.acked == s.seenAcked && !s.ended && (!forRecords || spool.writtenEnd() == written)) {
+        (forRecords ? this.written : answered).awaitNanos(WAIT_SLICE_NANOS);
       }
     } finally {
       lock.unlock();
@@ -372,7 +384,7 @@ final class Forwarder implements AutoCloseable {
         break;
       }
       try {
-        awaitProgress();
+        awaitProgress(false);
       } catch (InterruptedException e) {
         throw STOP; // closing
       }
@@ -508,7 +520,12 @@ final class Forwarder implements AutoCloseable {
     }
     closed = true;
     stopping = true;
-    signal();
+    lock.lock();
+    try {
+      answered(); // wakes the forwarder whatever it waits for
+    } finally {
+      lock.unlock();
+    }
     thread.interrupt();
     boolean interrupted = false;
     while (thread.isAlive()) {
