@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spool forwarding over a real gRPC {@code WriteStream} (in-process transport) to a
- * {@link ScriptedSink}: a window of records in flight, order and exactly-once through a
+ * {@link ScriptedStreamServer}: a window of records in flight, order and exactly-once through a
  * refusal mid-stream, a retryable failure, a lost connection and a silent stream. Backoff
  * runs on a {@link FakePause}.
  */
@@ -50,7 +50,7 @@ class StreamForwardingTest {
 
   private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final FakePause pause = new FakePause();
-  private final ScriptedSink sink = new ScriptedSink();
+  private final ScriptedStreamServer sink = new ScriptedStreamServer();
   private final String name = "stream-forwarding-" + UUID.randomUUID();
   private final List<AutoCloseable> opened = new ArrayList<>();
   private Server server;
@@ -192,7 +192,7 @@ class StreamForwardingTest {
 
     awaitStored(100);
     assertEquals(sequences(1, 100), sink.stored());
-    List<ScriptedSink.Received> after = sink.received().subList(receivedBefore, sink.received().size());
+    List<ScriptedStreamServer.Received> after = sink.received().subList(receivedBefore, sink.received().size());
     assertEquals(21, after.get(0).sequence(), "resent from the first unacknowledged record");
     assertTrue(after.get(0).duplicate(), "a stored but unacknowledged record is answered as a duplicate");
   }

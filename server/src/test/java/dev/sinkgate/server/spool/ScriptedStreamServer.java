@@ -19,7 +19,7 @@ import java.util.Map;
  * stream, after acknowledging the records before it (as sink.proto says). It notes the most
  * records it ever had unacknowledged on one stream. Thread-safe (one lock).
  */
-final class ScriptedSink extends SinkGrpc.SinkImplBase {
+final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
   /** A record as it arrived: stored, or a duplicate of one stored. */
   record Received(long sequence, String producerId, boolean duplicate) {}
 
@@ -76,7 +76,7 @@ final class ScriptedSink extends SinkGrpc.SinkImplBase {
 
       @Override
       public void onNext(WriteRequest request) {
-        synchronized (ScriptedSink.this) {
+        synchronized (ScriptedStreamServer.this) {
           if (done) {
             return;
           }
@@ -113,14 +113,14 @@ final class ScriptedSink extends SinkGrpc.SinkImplBase {
 
       @Override
       public void onError(Throwable t) {
-        synchronized (ScriptedSink.this) {
+        synchronized (ScriptedStreamServer.this) {
           done = true;
         }
       }
 
       @Override
       public void onCompleted() {
-        synchronized (ScriptedSink.this) {
+        synchronized (ScriptedStreamServer.this) {
           if (!done) {
             done = true;
             ack(index);
