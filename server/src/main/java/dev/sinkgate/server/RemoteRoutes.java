@@ -3,12 +3,14 @@ package dev.sinkgate.server;
 import dev.sinkgate.server.config.RemoteConfig;
 import dev.sinkgate.server.config.SinkConfig;
 import dev.sinkgate.server.config.SinkType;
+import dev.sinkgate.server.remote.CircuitBreaker;
 import dev.sinkgate.server.remote.CircuitBreakerSink;
 import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
 import dev.sinkgate.server.remote.StreamDownstream;
 import dev.sinkgate.server.remote.StreamOrderSink;
+import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.RecordSink;
@@ -30,17 +32,26 @@ final class RemoteRoutes {
    * {@code order(retry(breaker(remote)))}, or with the spool in front when configured:
    * {@code spool(stream(remote))}. The breaker is left out without {@code breaker:}, and a
    * route without {@code retry:} makes one attempt per record. A spooled route forwards over
-   * a {@code WriteStream} with a window of records in flight ({@link StreamDownstream}); its
-   * forwarder, the only sender, backs off between streams itself, so {@code retry:} and
-   * {@code breaker:} do not apply there. Each layer owns the one inside it; the retry layer
-   * owns the route's scheduler thread.
+   * a {@code WriteStream} with a window of records in flight ({@link StreamDownstream}); there
+   * {@code retry:} and {@code breaker:} apply per stream ({@link StreamRetry}): the breaker
+   * counts failed streams and makes the forwarder wait while open, the retry policy and budget
+   * time the reopening of a failed stream. Each layer owns the one inside it; the retry layer
+   * (or the stream downstream) owns the route's scheduler.
    */
   static RecordSink openRemote(SinkConfig c, Consumer<String> warnings) throws IOException {
     RemoteConfig r = c.remote();
     if (r.spool() != null) {
       // The spool forwards in order itself, many records in flight on one stream.
-      return Spool.open(c.name(), r.spool(), StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout()),
-          Clock.systemUTC(), warnings);
+      Scheduler scheduler = Scheduler.system("sinkgate-stream-" + c.name());
+      StreamDownstream downstream;
+      try {
+        downstream = StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout(), streamRetry(c, scheduler),
+            scheduler);
+      } catch (RuntimeException e) {
+        scheduler.close();
+        throw e;
+      }
+      return Spool.open(c.name(), r.spool(), downstream, Clock.systemUTC(), warnings);
     }
     RecordSink sink = RemoteRecordSink.open(c.name(), r.targets(), r.sink(), r.timeout());
     Scheduler scheduler = null;
@@ -59,6 +70,13 @@ final class RemoteRoutes {
       sink.close();
       throw e;
     }
+  }
+
+  /** The route's {@code retry:}, budget and {@code breaker:} for its downstream streams. */
+  private static StreamRetry streamRetry(SinkConfig c, Scheduler clock) {
+    RemoteConfig r = c.remote();
+    CircuitBreaker breaker = r.breaker() == null ? null : new CircuitBreaker(c.name(), r.breaker(), clock);
+    return new StreamRetry(r.retry(), r.budget(), breaker, () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /**

@@ -8,7 +8,9 @@ import dev.sinkgate.server.config.SpoolConfig;
 import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
+import dev.sinkgate.server.remote.Scheduler;
 import dev.sinkgate.server.remote.StreamDownstream;
+import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.spool.Spool;
@@ -46,7 +48,7 @@ class SpoolStreamGatewayTest {
   private SpoolingSink open(TestGateway down) throws IOException {
     SpoolConfig config = new SpoolConfig(tmp.resolve("spool"), 64L << 20, FsyncPolicy.ALWAYS, null, 16 << 10);
     return Spool.open("up", config, StreamDownstream.open("up", List.of("127.0.0.1:" + down.port()), "default",
-        Duration.ofSeconds(5)), Clock.systemUTC(), warnings::add);
+        Duration.ofSeconds(5), StreamRetry.none(), Scheduler.system("test-stream")), Clock.systemUTC(), warnings::add);
   }
 
   private List<LogRecord> stored() {

@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
  * unary failure (so the spool dead-letters exactly what it would dead-letter one at a time).
  *
  * <p>A stream has no deadline (it lives as long as the backlog); the spool's forwarder cancels
- * one that goes {@link #ackTimeout()} without an acknowledgement. The route's {@code retry:}
- * and {@code breaker:} do not apply here: the forwarder, the only sender, backs off between
- * streams itself. Duplicates are not counted (a {@code WriteAck} does not say which records
- * were duplicates). Owns its client and closes it (cancelling streams in flight) in
- * {@link #close()}. Thread-safe; each stream is driven by one thread.
+ * one that goes {@link #ackTimeout()} without an acknowledgement. The route's {@code retry:},
+ * budget and {@code breaker:} apply per stream ({@link StreamRetry}): an open breaker ends a
+ * new stream at once (UNAVAILABLE, retry after the time left open), and
+ * {@link #retryDelay} is the route's backoff while its attempts and budget last. Duplicates
+ * are not counted (a {@code WriteAck} does not say which records were duplicates). Owns its
+ * client and closes it (cancelling streams in flight) in {@link #close()}. Thread-safe; each
+ * stream is driven by one thread at a time.
  */
 public final class StreamDownstream implements OrderedDownstream {
   /** The records a stream keeps in flight by default. */
@@ -47,6 +49,8 @@ public final class StreamDownstream implements OrderedDownstream {
   private final int windowRecords;
   private final long windowBytes;
   private final String targets;
+  private final StreamRetry retry;
+  private final Scheduler scheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -60,6 +64,17 @@ public final class StreamDownstream implements OrderedDownstream {
    */
   public StreamDownstream(String route, SinkClient client, String downstreamSink, Duration ackTimeout,
       int windowRecords, long windowBytes) {
+    this(route, client, downstreamSink, ackTimeout, windowRecords, windowBytes, StreamRetry.none(),
+        Scheduler.system("sinkgate-stream-" + route));
+  }
+
+  /**
+   * As above, reopening failed streams per {@code retry} (the route's retry policy, budget and
+   * breaker), with {@code scheduler} (owned, closed after the client) for the timers of those
+   * who drive the streams and the breaker's clock.
+   */
+  public StreamDownstream(String route, SinkClient client, String downstreamSink, Duration ackTimeout,
+      int windowRecords, long windowBytes, StreamRetry retry, Scheduler scheduler) {
     this.route = Objects.requireNonNull(route, "route");
     this.client = Objects.requireNonNull(client, "client");
     this.downstreamSink = Objects.requireNonNull(downstreamSink, "downstreamSink");
@@ -76,12 +91,25 @@ public final class StreamDownstream implements OrderedDownstream {
     this.windowRecords = windowRecords;
     this.windowBytes = windowBytes;
     this.targets = client.target();
+    this.retry = Objects.requireNonNull(retry, "retry");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
   }
 
   /** Opens a channel to {@code targets} (as {@link RemoteRecordSink#open}) with the default window. */
-  public static StreamDownstream open(String route, List<String> targets, String downstreamSink, Duration ackTimeout) {
-    return new StreamDownstream(route, RemoteRecordSink.client(targets, ackTimeout), downstreamSink, ackTimeout, DEFAULT_WINDOW_RECORDS,
-        DEFAULT_WINDOW_BYTES);
+  public static StreamDownstream open(String route, List<String> targets, String downstreamSink, Duration ackTimeout,
+      StreamRetry retry, Scheduler scheduler) {
+    return new StreamDownstream(route, RemoteRecordSink.client(targets, ackTimeout), downstreamSink, ackTimeout,
+        DEFAULT_WINDOW_RECORDS, DEFAULT_WINDOW_BYTES, retry, scheduler);
+  }
+
+  /** The route's name, for messages. */
+  String route() {
+    return route;
+  }
+
+  /** The timer of those who drive this downstream's streams (owned by this downstream). */
+  Scheduler scheduler() {
+    return scheduler;
   }
 
   @Override
@@ -100,6 +128,11 @@ public final class StreamDownstream implements OrderedDownstream {
   }
 
   @Override
+  public Duration retryDelay(int failures, RecordRejectedException cause) {
+    return retry.delay(failures, cause);
+  }
+
+  @Override
   public Stream open(Listener listener) {
     Call call = new Call(listener);
     if (closed.get()) {
@@ -107,6 +140,13 @@ public final class StreamDownstream implements OrderedDownstream {
           "route '" + route + "' is closed"));
       return call;
     }
+    try {
+      call.permit = retry.admit();
+    } catch (RecordRejectedException open) { // the breaker is open: fail fast, retry after the time left open
+      call.end(-1, open);
+      return call;
+    }
+    call.admitted = true;
     try {
       SinkGrpc.newStub(client.channel()).writeStream(call);
     } catch (RuntimeException e) { // the channel shut down between the check and the call
@@ -130,6 +170,15 @@ public final class StreamDownstream implements OrderedDownstream {
     private final Listener listener;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile ClientCallStreamObserver<WriteRequest> requests;
+    /** The breaker's leave for this stream, and whether it was given; set before the call starts. */
+    private CircuitBreaker.Permit permit;
+    private boolean admitted;
+    /** Whether the breaker heard this stream's outcome; guarded by this. */
+    private boolean judged;
+    /** The count last acknowledged; gRPC delivers acks one at a time. */
+    private long acked;
+    /** Set by {@link #cancel} before the cancel, so that the failure it causes is not held against the downstream. */
+    private volatile boolean leaving;
 
     Call(Listener listener) {
       this.listener = listener;
@@ -150,6 +199,12 @@ public final class StreamDownstream implements OrderedDownstream {
 
     @Override
     public void cancel(String why) {
+      leaving = true;
+      timedOut(why);
+    }
+
+    @Override
+    public void timedOut(String why) {
       if (requests != null && !ended.get()) {
         requests.cancel(why, null); // onError(CANCELLED) follows and ends the stream
       } else {
@@ -158,9 +213,36 @@ public final class StreamDownstream implements OrderedDownstream {
     }
 
     @Override
+    public void finish() {
+      if (requests != null && !ended.get()) {
+        requests.onCompleted();
+      }
+    }
+
+    @Override
     public void onNext(WriteAck ack) {
+      if (ack.getCount() > acked) {
+        retry.delivered(ack.getCount() - acked);
+        acked = ack.getCount();
+        judge(null);
+      }
       if (!ended.get()) {
         listener.acked(ack.getCount(), 0);
+      }
+    }
+
+    /** Tells the breaker the stream's outcome, once: its first progress, or how it ended. */
+    private void judge(Throwable failure) {
+      synchronized (this) {
+        if (!admitted || judged) {
+          return;
+        }
+        judged = true;
+      }
+      if (leaving) {
+        retry.release(permit);
+      } else {
+        retry.outcome(permit, failure);
       }
     }
 
@@ -176,6 +258,7 @@ public final class StreamDownstream implements OrderedDownstream {
     }
 
     void end(long index, RecordRejectedException cause) {
+      judge(cause);
       if (ended.compareAndSet(false, true)) {
         listener.ended(index, cause);
       }
@@ -186,7 +269,11 @@ public final class StreamDownstream implements OrderedDownstream {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      client.close();
+      try {
+        client.close();
+      } finally {
+        scheduler.close();
+      }
     }
   }
 

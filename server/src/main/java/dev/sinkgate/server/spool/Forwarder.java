@@ -40,8 +40,9 @@ import java.util.function.Consumer;
  * if the downstream refused j for what it is ({@code INVALID}, naming j), j moves to the
  * dead-letter log and the rest are resent at once on a new stream; otherwise (an outage, a
  * lost connection, a stream silent for the ack timeout, which is cancelled) the forwarder
- * waits the refusal's {@code retryAfter}, else {@link Backoff}, and resends from j. That
- * backoff is the stream path's breaker: one sender, so waiting is all an open breaker would do.
+ * waits {@link OrderedDownstream#retryDelay} (the route's {@code retry:}; an open breaker ends
+ * a new stream at once, retry after the time left open) or, once that says no more, the
+ * refusal's {@code retryAfter}, else {@link Backoff}, and resends from j.
  *
  * <p>The cursor (the first unacknowledged offset) is committed every {@code commitEvery}
  * records or {@code commitInterval}, whichever comes first, whenever the forwarder catches up,
@@ -267,7 +268,7 @@ final class Forwarder implements AutoCloseable {
     Session s = session;
     if (timeout != null && !s.cancelled && clock.millis() - lastProgressMillis >= timeout.toMillis()) {
       s.cancelled = true;
-      s.stream.cancel("route '" + route + "': no acknowledgement from the downstream for " + timeout.toMillis()
+      s.stream.timedOut("route '" + route + "': no acknowledgement from the downstream for " + timeout.toMillis()
           + " ms with " + unacked.size() + " records unacknowledged");
       return;
     }
@@ -352,9 +353,14 @@ final class Forwarder implements AutoCloseable {
       return;
     }
     failures++;
-    Duration wait = settings.backoff().delay(failures);
-    if (cause.retryAfter() != null && !cause.retryAfter().isNegative() && !cause.retryAfter().isZero()) {
-      wait = cause.retryAfter();
+    // The route's retry policy while its attempts and budget last (RetryInfo a floor), then
+    // the forwarder's own backoff, slower: the spool never gives its records up.
+    Duration wait = downstream.retryDelay(failures, cause);
+    if (wait == null) {
+      wait = settings.backoff().delay(failures);
+      if (cause.retryAfter() != null && !cause.retryAfter().isNegative() && !cause.retryAfter().isZero()) {
+        wait = cause.retryAfter();
+      }
     }
     if (failures == 1) {
       warnings.accept("route '" + route + "': forwarding spool offset " + head.offset() + " failed (" + cause.getMessage()

@@ -33,6 +33,16 @@ public interface OrderedDownstream extends AutoCloseable {
    */
   Duration ackTimeout();
 
+  /**
+   * The wait before opening a new stream after {@code failures} streams in a row ended with
+   * records unacknowledged (1 for the first), the last with {@code cause}; null to leave it to
+   * the forwarder's own backoff. A downstream with a route's {@code retry:} answers from it
+   * while its attempts and budget last.
+   */
+  default Duration retryDelay(int failures, RecordRejectedException cause) {
+    return null;
+  }
+
   /** Starts a stream whose acknowledgements and end go to {@code listener}. */
   Stream open(Listener listener);
 
@@ -45,8 +55,16 @@ public interface OrderedDownstream extends AutoCloseable {
     /** Sends the stream's next record; never blocks (the forwarder bounds what is in flight). */
     void send(Record record);
 
-    /** Abandons the stream (the listener hears of its end); idempotent. */
+    /** Abandons the stream (the listener hears of its end); idempotent. Not held against the downstream. */
     void cancel(String why);
+
+    /** Abandons a stream the downstream left without an acknowledgement too long: a failure of the downstream's. */
+    default void timedOut(String why) {
+      cancel(why);
+    }
+
+    /** No more records: the stream ends cleanly once the downstream acknowledged those sent. */
+    default void finish() {}
   }
 
   /** Hears a stream's outcome; called from the downstream's threads, never after {@link #ended}. */

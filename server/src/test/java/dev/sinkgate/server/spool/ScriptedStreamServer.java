@@ -32,6 +32,7 @@ final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
   private long ackLimit = Long.MAX_VALUE;
   private int maxUnacked;
   private int streams;
+  private Status failStreams;
 
   synchronized void ackEvery(int n, long lastExpected) {
     this.ackEvery = n;
@@ -46,6 +47,11 @@ final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
   /** Fails the stream at the first arrival of {@code sequence} with {@code status} (the record is not stored). */
   synchronized void failOnce(long sequence, Status status) {
     failOnce.put(sequence, status);
+  }
+
+  /** Fails every new stream at once with {@code status} (null: serves them again). */
+  synchronized void failStreams(Status status) {
+    this.failStreams = status;
   }
 
   synchronized List<Long> stored() {
@@ -68,6 +74,19 @@ final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
   public StreamObserver<WriteRequest> writeStream(StreamObserver<WriteAck> out) {
     synchronized (this) {
       streams++;
+      if (failStreams != null) {
+        out.onError(failStreams.asRuntimeException());
+        return new StreamObserver<>() {
+          @Override
+          public void onNext(WriteRequest value) {}
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        };
+      }
     }
     return new StreamObserver<>() {
       private long index;

@@ -13,7 +13,13 @@ import dev.sinkgate.server.log.LogFiles;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
 import dev.sinkgate.server.log.MutableClock;
+import dev.sinkgate.server.remote.BreakerPolicy;
+import dev.sinkgate.server.remote.CircuitBreaker;
+import dev.sinkgate.server.remote.FakeScheduler;
+import dev.sinkgate.server.remote.RetryBudget;
+import dev.sinkgate.server.remote.Scheduler;
 import dev.sinkgate.server.remote.StreamDownstream;
+import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.sink.Record;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -76,6 +82,10 @@ class StreamForwardingTest {
   }
 
   private SpoolingSink open(Clock clock) throws IOException {
+    return open(clock, StreamRetry.none(), Scheduler.system("test-stream"));
+  }
+
+  private SpoolingSink open(Clock clock, StreamRetry retry, Scheduler scheduler) throws IOException {
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     opened.add(() -> {
       channel.shutdownNow();
@@ -84,7 +94,7 @@ class StreamForwardingTest {
     SinkClient client = SinkClient.builder(channel).deadline(Duration.ofSeconds(5)).retryPolicy(RetryPolicy.none())
         .build();
     StreamDownstream downstream = new StreamDownstream("thumbs", client, "default", Duration.ofSeconds(2), WINDOW,
-        1L << 20);
+        1L << 20, retry, scheduler);
     SpoolConfig config = new SpoolConfig(tmp.resolve("spool"), 64L << 20, FsyncPolicy.ALWAYS, null, 4096);
     SpoolingSink spool = Spool.open("thumbs", config, downstream, clock, warnings::add,
         new Forwarder.Settings(1000, Duration.ofHours(1), 100, Backoff.DEFAULT, pause), LogFiles.SYSTEM);
@@ -217,5 +227,67 @@ class StreamForwardingTest {
     Poll.until(WAIT, () -> spool.forwarded() == 10, () -> "10 forwarded, is " + spool.forwarded());
     assertEquals(sequences(1, 10), sink.stored());
     assertTrue(sink.streams() >= 2, "resent on a new stream");
+  }
+
+  /** Waits until the forwarder paused {@code n} times, letting each earlier pause end. */
+  private void stepPauses(int n) throws InterruptedException {
+    for (int i = 1; i <= n; i++) {
+      int want = i;
+      Poll.until(WAIT, () -> pause.count() >= want, () -> want + " pauses, saw " + pause.pauses() + "; " + warnings);
+      if (i < n) {
+        pause.release();
+      }
+    }
+  }
+
+  @Test
+  void routeRetryAndBreaker_timeTheReopening_andAnOpenBreakerIsWaitedOut_notHammered() throws Exception {
+    FakeScheduler clock = new FakeScheduler();
+    BreakerPolicy breakerPolicy = new BreakerPolicy(0.5, 20, 3, Duration.ofMinutes(10), 1);
+    CircuitBreaker breaker = new CircuitBreaker("thumbs", breakerPolicy, clock);
+    StreamRetry retry = new StreamRetry(RetryPolicy.exponential(3, Duration.ofMillis(10), Duration.ofMillis(40))
+        .withJitter(0), RetryBudget.of(0.2, 10), breaker, () -> 0.5);
+    startServer();
+    // RESOURCE_EXHAUSTED without RetryInfo advises no wait, so the route's policy times the retries.
+    sink.failStreams(Status.RESOURCE_EXHAUSTED.withDescription("busy"));
+    SpoolingSink spool = open(Clock.systemUTC(), retry, clock);
+    append(spool, 10);
+
+    stepPauses(4);
+    List<Duration> pauses = pause.pauses();
+    assertEquals(Duration.ofMillis(10), pauses.get(0), "first reopening: the policy's initial backoff; " + pauses);
+    assertEquals(Duration.ofMillis(20), pauses.get(1), "second: doubled; " + pauses);
+    assertEquals(Duration.ofMillis(400), pauses.get(2),
+        "max_attempts spent: the forwarder's own backoff (100 ms doubling); " + pauses);
+    assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "3 failed streams in a row open the breaker");
+    assertEquals(Duration.ofMinutes(10), pauses.get(3), "an open breaker is waited out; " + pauses);
+    assertEquals(3, sink.streams(), "no stream is opened while the breaker is open");
+
+    sink.failStreams(null);
+    clock.advance(Duration.ofMinutes(10)); // half-open: the next stream is the probe
+    pause.free();
+    awaitStored(10);
+    assertEquals(sequences(1, 10), sink.stored());
+    Poll.until(WAIT, () -> breaker.state() == CircuitBreaker.State.CLOSED, () -> "the probe's success closes the breaker");
+    assertEquals(4, sink.streams(), "one probe stream carried the backlog");
+  }
+
+  @Test
+  void retryBudgetSpent_theForwarderFallsBackToItsOwnBackoff() throws Exception {
+    FakeScheduler clock = new FakeScheduler();
+    StreamRetry retry = new StreamRetry(RetryPolicy.exponential(10, Duration.ofMillis(10), Duration.ofMillis(40))
+        .withJitter(0), RetryBudget.of(0, 1), null, () -> 0.5);
+    startServer();
+    sink.failStreams(Status.RESOURCE_EXHAUSTED.withDescription("busy"));
+    SpoolingSink spool = open(Clock.systemUTC(), retry, clock);
+    append(spool, 5);
+
+    stepPauses(3);
+    assertEquals(List.of(Duration.ofMillis(10), Duration.ofMillis(200), Duration.ofMillis(400)), pause.pauses(),
+        "one reopening from the budget's burst, then the forwarder's backoff");
+    sink.failStreams(null);
+    pause.free();
+    awaitStored(5);
+    assertEquals(sequences(1, 5), sink.stored());
   }
 }
