@@ -9,7 +9,7 @@ import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
 import dev.sinkgate.server.remote.StreamDownstream;
-import dev.sinkgate.server.remote.StreamOrderSink;
+import dev.sinkgate.server.remote.PipelinedStreamSink;
 import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
@@ -29,9 +29,11 @@ final class RemoteRoutes {
   private RemoteRoutes() {}
 
   /**
-   * {@code order(retry(breaker(remote)))}, or with the spool in front when configured:
+   * {@code pipeline(retry(breaker(remote)))}, or with the spool in front when configured:
    * {@code spool(stream(remote))}. The breaker is left out without {@code breaker:}, and a
-   * route without {@code retry:} makes one attempt per record. A spooled route forwards over
+   * route without {@code retry:} makes one attempt per record. Without a spool, unary records
+   * go through {@code retry(breaker(remote))} and each client stream over a downstream stream
+   * of its own ({@link PipelinedStreamSink}) under the same breaker. A spooled route forwards over
    * a {@code WriteStream} with a window of records in flight ({@link StreamDownstream}); there
    * {@code retry:} and {@code breaker:} apply per stream ({@link StreamRetry}): the breaker
    * counts failed streams and makes the forwarder wait while open, the retry policy and budget
@@ -55,17 +57,28 @@ final class RemoteRoutes {
     }
     RecordSink sink = RemoteRecordSink.open(c.name(), r.targets(), r.sink(), r.timeout());
     Scheduler scheduler = null;
+    Scheduler streamScheduler = null;
     try {
       scheduler = Scheduler.system("sinkgate-retry-" + c.name());
-      if (r.breaker() != null) {
-        sink = new CircuitBreakerSink(c.name(), sink, r.breaker(), scheduler);
+      streamScheduler = Scheduler.system("sinkgate-stream-" + c.name());
+      // One breaker for the route: unary records and client streams reach the same downstream.
+      CircuitBreaker breaker = r.breaker() == null ? null : new CircuitBreaker(c.name(), r.breaker(), scheduler);
+      if (breaker != null) {
+        sink = new CircuitBreakerSink(c.name(), sink, breaker);
       }
       sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
       scheduler = null; // owned by the retrying sink now
-      return new StreamOrderSink(c.name(), sink); // without a spool, each stream's records go in order
+      StreamRetry retry = new StreamRetry(r.retry(), r.budget(), breaker, () -> ThreadLocalRandom.current().nextDouble());
+      StreamDownstream streams = StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout(), retry,
+          streamScheduler);
+      streamScheduler = null; // owned by the stream downstream now
+      // Each client stream goes on a downstream stream of its own, in order, a window in flight.
+      return new PipelinedStreamSink(c.name(), sink, streams, retry);
     } catch (RuntimeException e) {
-      if (scheduler != null) {
-        scheduler.close();
+      for (Scheduler s : new Scheduler[] {scheduler, streamScheduler}) {
+        if (s != null) {
+          s.close();
+        }
       }
       sink.close();
       throw e;

@@ -204,6 +204,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     } else {
       out.onError(error);
     }
+    fence.end();
     onEnd.accept(this);
   }
 
@@ -245,6 +246,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     synchronized (this) {
       ended = true;
     }
+    fence.end();
     onEnd.accept(this);
   }
 
@@ -254,6 +256,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     synchronized (this) {
       ended = true;
     }
+    fence.end();
     onEnd.accept(this);
   }
 

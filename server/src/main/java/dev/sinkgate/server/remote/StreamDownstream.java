@@ -8,6 +8,7 @@ import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.spool.OrderedDownstream;
+import io.grpc.Context;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -148,7 +149,10 @@ public final class StreamDownstream implements OrderedDownstream {
     }
     call.admitted = true;
     try {
-      SinkGrpc.newStub(client.channel()).writeStream(call);
+      // Not in the caller's gRPC context: a stream opened for a client stream's first record
+      // would otherwise be cancelled with that call's context (when it ends, or its deadline
+      // passes) behind the back of whoever drives the stream, which ends it itself.
+      Context.current().fork().run(() -> SinkGrpc.newStub(client.channel()).writeStream(call));
     } catch (RuntimeException e) { // the channel shut down between the check and the call
       call.end(-1, new RecordRejectedException(RecordRejectedException.Reason.UNAVAILABLE,
           "route '" + route + "': opening a stream to " + targets + " failed: " + e));

@@ -22,10 +22,7 @@ import dev.sinkgate.server.remote.StreamDownstream;
 import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.sink.Record;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -57,28 +53,22 @@ class StreamForwardingTest {
   private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final FakePause pause = new FakePause();
   private final ScriptedStreamServer sink = new ScriptedStreamServer();
-  private final String name = "stream-forwarding-" + UUID.randomUUID();
   private final List<AutoCloseable> opened = new ArrayList<>();
-  private Server server;
 
   @AfterEach
   void closeAll() throws Exception {
     for (int i = opened.size() - 1; i >= 0; i--) {
       opened.get(i).close();
     }
-    stopServer();
+    sink.stop();
   }
 
   private void startServer() throws IOException {
-    server = InProcessServerBuilder.forName(name).addService(sink).build().start();
+    sink.start();
   }
 
   private void stopServer() throws InterruptedException {
-    if (server != null) {
-      server.shutdownNow();
-      assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "the test server stopped");
-      server = null;
-    }
+    sink.stop();
   }
 
   private SpoolingSink open(Clock clock) throws IOException {
@@ -86,7 +76,7 @@ class StreamForwardingTest {
   }
 
   private SpoolingSink open(Clock clock, StreamRetry retry, Scheduler scheduler) throws IOException {
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    ManagedChannel channel = sink.channel();
     opened.add(() -> {
       channel.shutdownNow();
       channel.awaitTermination(10, TimeUnit.SECONDS);
