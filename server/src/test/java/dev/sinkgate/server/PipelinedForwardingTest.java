@@ -206,6 +206,30 @@ class PipelinedForwardingTest {
   }
 
   @Test
+  void aStreamSilentForTheRouteTimeout_isCancelledAndResent_storingNothingTwice() throws Exception {
+    startScripted();
+    scripted.ackLimit(0); // stores, never acknowledges
+    FakeScheduler timers = new FakeScheduler();
+    PipelinedStreamSink sink = pipeline(scriptedClient(), retries(5, null), timers, null);
+    TestGateway up = upstream(sink);
+
+    StreamingCall call = StreamingCall.startOpen(up.async(Transport.IN_PROCESS), records(0, 10, "p").iterator());
+    Poll.until(WAIT, () -> scripted.stored().size() == 10, () -> "10 stored, " + scripted.stored().size());
+    assertEquals(List.of(), reopenings(timers), "nothing failed yet");
+    scripted.ackLimit(Long.MAX_VALUE);
+    timers.advance(ACK_TIMEOUT); // the ack check cancels the silent stream; CANCELLED advises 1 s
+    Poll.until(WAIT, () -> reopenings(timers).contains(Duration.ofSeconds(1)), () -> "a reopening scheduled: "
+        + timers.delays());
+    assertEquals(0, call.ackedCount());
+    timers.advance(Duration.ofSeconds(1));
+
+    Poll.until(WAIT, () -> call.ackedCount() == 10, () -> "all 10 acknowledged, " + call.ackedCount());
+    assertEquals(sequences(1, 10), scripted.stored(), "each record stored once");
+    assertEquals(2, scripted.streams(), "the silent stream, then the one that resent");
+    call.cancel();
+  }
+
+  @Test
   void recordsWithoutProducerIds_areNotResent_theClientHearsUnavailableAtTheFirstUnacknowledged() throws Exception {
     startScripted();
     scripted.ackLimit(0); // never acknowledges
