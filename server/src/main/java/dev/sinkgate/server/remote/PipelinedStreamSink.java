@@ -310,10 +310,11 @@ public final class PipelinedStreamSink extends ForwardingRecordSink {
           "route '" + route + "': the downstream ended the stream with " + unacked.size()
               + " records unacknowledged");
       if (!cause.reason().retryable()) {
-        // A refusal of a record for what it is; one before the named record was not acknowledged
-        // either, so the client stream ends at the first unacknowledged record in any case.
-        boolean named = s.failedIndex == s.seen;
-        failFrom(answers, named ? cause : new RecordRejectedException(Reason.UNAVAILABLE, "route '" + route
+        // A refusal of a record for what it is (or, naming none, of the stream's next one). When
+        // it names a later record, the ones before it were not acknowledged either: the client
+        // stream ends at the first unacknowledged record in any case.
+        boolean later = s.failedIndex > s.seen;
+        failFrom(answers, !later ? cause : new RecordRejectedException(Reason.UNAVAILABLE, "route '" + route
             + "': not acknowledged by the downstream, which then refused a later record of the stream ("
             + cause.getMessage() + ")", RemoteRecordSink.DOWNSTREAM_FAILED_RETRY));
         return;
