@@ -253,6 +253,15 @@ public final class SinkClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The channel this client calls through, for calls the client has no method for (a
+   * {@code WriteStream} with its own flow control). The client still owns it when it opened
+   * it: do not close it.
+   */
+  public Channel channel() {
+    return channel;
+  }
+
   /** The target(s) this client was built for, as given (several joined by commas), or the channel's authority. */
   public String target() {
     return target;

@@ -3,11 +3,14 @@ package dev.sinkgate.server;
 import dev.sinkgate.server.config.RemoteConfig;
 import dev.sinkgate.server.config.SinkConfig;
 import dev.sinkgate.server.config.SinkType;
+import dev.sinkgate.server.remote.CircuitBreaker;
 import dev.sinkgate.server.remote.CircuitBreakerSink;
 import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
-import dev.sinkgate.server.remote.StreamOrderSink;
+import dev.sinkgate.server.remote.StreamDownstream;
+import dev.sinkgate.server.remote.PipelinedStreamSink;
+import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.RecordSink;
@@ -26,32 +29,67 @@ final class RemoteRoutes {
   private RemoteRoutes() {}
 
   /**
-   * {@code order(retry(breaker(remote)))}, or with the spool in front when configured:
-   * {@code spool(retry(breaker(remote)))} (the spool forwards in order itself). The breaker is left out without {@code breaker:},
-   * and a route without {@code retry:} makes one attempt per record. Each layer owns the one
-   * inside it; the retry layer owns the route's scheduler thread.
+   * {@code pipeline(retry(breaker(remote)))}, or with the spool in front when configured:
+   * {@code spool(stream(remote))}. The breaker is left out without {@code breaker:}, and a
+   * route without {@code retry:} makes one attempt per record. Without a spool, unary records
+   * go through {@code retry(breaker(remote))} and each client stream over a downstream stream
+   * of its own ({@link PipelinedStreamSink}) under the same breaker. A spooled route forwards over
+   * a {@code WriteStream} with a window of records in flight ({@link StreamDownstream}); there
+   * {@code retry:} and {@code breaker:} apply per stream ({@link StreamRetry}): the breaker
+   * counts failed streams and makes the forwarder wait while open, the retry policy and budget
+   * time the reopening of a failed stream. Each layer owns the one inside it; the retry layer
+   * (or the stream downstream) owns the route's scheduler.
    */
   static RecordSink openRemote(SinkConfig c, Consumer<String> warnings) throws IOException {
     RemoteConfig r = c.remote();
+    if (r.spool() != null) {
+      // The spool forwards in order itself, many records in flight on one stream.
+      Scheduler scheduler = Scheduler.system("sinkgate-stream-" + c.name());
+      StreamDownstream downstream;
+      try {
+        downstream = StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout(), streamRetry(c, scheduler),
+            scheduler);
+      } catch (RuntimeException e) {
+        scheduler.close();
+        throw e;
+      }
+      return Spool.open(c.name(), r.spool(), downstream, Clock.systemUTC(), warnings);
+    }
     RecordSink sink = RemoteRecordSink.open(c.name(), r.targets(), r.sink(), r.timeout());
     Scheduler scheduler = null;
+    Scheduler streamScheduler = null;
     try {
       scheduler = Scheduler.system("sinkgate-retry-" + c.name());
-      if (r.breaker() != null) {
-        sink = new CircuitBreakerSink(c.name(), sink, r.breaker(), scheduler);
+      streamScheduler = Scheduler.system("sinkgate-stream-" + c.name());
+      // One breaker for the route: unary records and client streams reach the same downstream.
+      CircuitBreaker breaker = r.breaker() == null ? null : new CircuitBreaker(c.name(), r.breaker(), scheduler);
+      if (breaker != null) {
+        sink = new CircuitBreakerSink(c.name(), sink, breaker);
       }
       sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
       scheduler = null; // owned by the retrying sink now
-      // The spool forwards one record at a time, in order; without it, each stream's records go in order.
-      return r.spool() == null ? new StreamOrderSink(c.name(), sink)
-          : Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings);
-    } catch (IOException | RuntimeException e) {
-      if (scheduler != null) {
-        scheduler.close();
+      StreamRetry retry = new StreamRetry(r.retry(), r.budget(), breaker, () -> ThreadLocalRandom.current().nextDouble());
+      StreamDownstream streams = StreamDownstream.open(c.name(), r.targets(), r.sink(), r.timeout(), retry,
+          streamScheduler);
+      streamScheduler = null; // owned by the stream downstream now
+      // Each client stream goes on a downstream stream of its own, in order, a window in flight.
+      return new PipelinedStreamSink(c.name(), sink, streams, retry);
+    } catch (RuntimeException e) {
+      for (Scheduler s : new Scheduler[] {scheduler, streamScheduler}) {
+        if (s != null) {
+          s.close();
+        }
       }
       sink.close();
       throw e;
     }
+  }
+
+  /** The route's {@code retry:}, budget and {@code breaker:} for its downstream streams. */
+  private static StreamRetry streamRetry(SinkConfig c, Scheduler clock) {
+    RemoteConfig r = c.remote();
+    CircuitBreaker breaker = r.breaker() == null ? null : new CircuitBreaker(c.name(), r.breaker(), clock);
+    return new StreamRetry(r.retry(), r.budget(), breaker, () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /**

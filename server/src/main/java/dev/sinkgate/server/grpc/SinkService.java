@@ -42,7 +42,7 @@ public final class SinkService extends SinkGrpc.SinkImplBase {
   public void write(WriteRequest request, StreamObserver<WriteResponse> responses) {
     // A cancelled caller gets no answer (without a handler, answering would throw), and its
     // record is not written if the sink has not started on it.
-    StreamFence fence = new StreamFence();
+    StreamFence fence = StreamFence.unary();
     ((ServerCallStreamObserver<WriteResponse>) responses).setOnCancelHandler(fence::cancel);
     int size = request.getData().size();
     Route route;

@@ -257,6 +257,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     } else {
       out.onError(error);
     }
+    fence.end();
     onEnd.accept(this);
   }
 
@@ -298,6 +299,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     synchronized (this) {
       ended = true;
     }
+    fence.end();
     onEnd.accept(this);
   }
 
@@ -307,6 +309,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     synchronized (this) {
       ended = true;
     }
+    fence.end();
     onEnd.accept(this);
   }
 

@@ -72,12 +72,16 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
    * {@code unix:/path}, or several {@code host:port} (round-robin over them).
    */
   public static RemoteRecordSink open(String route, List<String> targets, String downstreamSink, Duration timeout) {
-    SinkClient client = SinkClient.builder(targets)
+    return new RemoteRecordSink(route, client(targets, timeout), downstreamSink, timeout);
+  }
+
+  /** A client of its own channel to {@code targets}: no retries (the route's layers decide), 5 s to close. */
+  static SinkClient client(List<String> targets, Duration timeout) {
+    return SinkClient.builder(targets)
         .deadline(timeout)
         .retryPolicy(RetryPolicy.none())
         .closeTimeout(Duration.ofSeconds(5))
         .build();
-    return new RemoteRecordSink(route, client, downstreamSink, timeout);
   }
 
   @Override
@@ -138,6 +142,11 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
    * against the breaker, and a spool keeps its backlog until the downstream is mended.
    */
   RecordRejectedException rejection(SinkException e) {
+    return rejection(route, targets, e);
+  }
+
+  /** As {@link #rejection(SinkException)}, for a downstream of {@code route} at {@code targets}. */
+  static RecordRejectedException rejection(String route, String targets, SinkException e) {
     String message = "route '" + route + "': downstream " + targets + " answered " + e.code() + ": " + e.description();
     return switch (e.code()) {
       case RESOURCE_EXHAUSTED -> new RecordRejectedException(Reason.QUEUE_FULL, message, e.retryAfter().orElse(null));

@@ -62,8 +62,13 @@ public final class RetryBudget {
     private double tokens = burst;
 
     /** A call was made: deposit the ratio. */
-    synchronized void deposit() {
-      tokens = Math.min(Math.max(burst, 1), tokens + ratio); // room for one whole token even with burst 0
+    void deposit() {
+      deposit(1);
+    }
+
+    /** {@code calls} calls were made: deposit the ratio for each. */
+    synchronized void deposit(long calls) {
+      tokens = Math.min(Math.max(burst, 1), tokens + ratio * calls); // room for one whole token even with burst 0
     }
 
     /** True (and one token fewer) if a retry may be made. */

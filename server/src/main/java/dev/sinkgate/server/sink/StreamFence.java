@@ -1,5 +1,7 @@
 package dev.sinkgate.server.sink;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,13 +28,63 @@ public final class StreamFence {
   private final AtomicLong refusedFrom = new AtomicLong(Long.MAX_VALUE);
   /** The fence this one branched from (its cancel applies here too), or null. */
   private final StreamFence parent;
+  /** False for a unary call's fence: a stream of one record that no later record follows. */
+  private final boolean stream;
+  /** Run once when the call ends (see {@link #end()}); guarded by this, null once ended. Root fences only. */
+  private List<Runnable> onEnd = new ArrayList<>();
 
+  /** The fence of a {@code WriteStream} call. */
   public StreamFence() {
-    this(null);
+    this(null, true);
   }
 
-  private StreamFence(StreamFence parent) {
+  private StreamFence(StreamFence parent, boolean stream) {
     this.parent = parent;
+    this.stream = stream;
+  }
+
+  /** The fence of a unary call: its one record, index 0, is not followed by others. */
+  public static StreamFence unary() {
+    return new StreamFence(null, false);
+  }
+
+  /** True for the fence of a {@code WriteStream} call (or a branch of one), whose records follow one another. */
+  public boolean isStream() {
+    return stream;
+  }
+
+  /**
+   * Runs {@code action} once the call ends: every record it will hand over was, and every
+   * answer it waits for came or never will (it completed, failed or was cancelled). At once if
+   * it already ended. A sink that keeps something per stream (a downstream stream) lets it go
+   * here. A branch's actions run when the call ends.
+   */
+  public void onEnd(Runnable action) {
+    if (parent != null) {
+      parent.onEnd(action);
+      return;
+    }
+    synchronized (this) {
+      if (onEnd != null) {
+        onEnd.add(action);
+        return;
+      }
+    }
+    action.run();
+  }
+
+  /** The call ended (see {@link #onEnd}); runs the actions registered. Idempotent; called by the gRPC layer. */
+  public void end() {
+    List<Runnable> actions;
+    synchronized (this) {
+      actions = onEnd;
+      onEnd = null;
+    }
+    if (actions != null) {
+      for (Runnable a : actions) {
+        a.run();
+      }
+    }
   }
 
   /**
@@ -41,7 +93,7 @@ public final class StreamFence {
    * records; a cancel of the call reaches every branch.
    */
   public StreamFence branch() {
-    return new StreamFence(this);
+    return new StreamFence(this, stream);
   }
 
   private long refusedFrom() {

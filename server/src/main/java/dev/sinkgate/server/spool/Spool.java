@@ -43,11 +43,25 @@ public final class Spool {
    */
   public static SpoolingSink open(String route, SpoolConfig config, RecordSink downstream, Clock clock,
       Consumer<String> warnings) throws IOException {
+    return open(route, config, OrderedDownstream.oneAtATime(downstream), clock, warnings);
+  }
+
+  /**
+   * As above, forwarding to {@code downstream} with its window of records in flight (a
+   * {@code WriteStream}); the returned sink owns {@code downstream} and closes it.
+   */
+  public static SpoolingSink open(String route, SpoolConfig config, OrderedDownstream downstream, Clock clock,
+      Consumer<String> warnings) throws IOException {
     return open(route, config, downstream, clock, warnings, Forwarder.Settings.DEFAULT, LogFiles.SYSTEM);
   }
 
   /** As above, with the forwarder's commit and retry settings (a test's fake pause) and the spool log's files. */
   static SpoolingSink open(String route, SpoolConfig config, RecordSink downstream, Clock clock,
+      Consumer<String> warnings, Forwarder.Settings settings, LogFiles files) throws IOException {
+    return open(route, config, OrderedDownstream.oneAtATime(downstream), clock, warnings, settings, files);
+  }
+
+  static SpoolingSink open(String route, SpoolConfig config, OrderedDownstream downstream, Clock clock,
       Consumer<String> warnings, Forwarder.Settings settings, LogFiles files) throws IOException {
     try (Closer opened = new Closer()) {
       opened.add(downstream::close);

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * A route's spool, as {@link Spool#open} returns it: appends go to the spool's file log and
  * are acknowledged at its durability ({@code DURABILITY_WRITTEN} or {@code DURABILITY_SYNCED},
  * per its {@code fsync}), never waiting for the downstream; a forwarder drains the log to the
- * downstream in order. A full spool answers {@code STORAGE_FULL} with a retry delay.
+ * downstream in order, a window of records in flight ({@link OrderedDownstream}). A full spool answers {@code STORAGE_FULL} with a retry delay.
  *
  * <p>{@link #healthy()} follows the spool's log, not the downstream: the spool keeps
  * accepting while the downstream is down. {@link #close()} stops accepting, stops the
@@ -28,12 +28,12 @@ public final class SpoolingSink implements RecordSink {
   private final FileLogSink spool;
   private final FileLogSink deadLetters;
   private final Forwarder forwarder;
-  private final RecordSink downstream;
+  private final OrderedDownstream downstream;
   private final String producerId;
   private volatile boolean closed;
 
   SpoolingSink(String route, Path dir, FileLogSink spool, FileLogSink deadLetters, Forwarder forwarder,
-      RecordSink downstream, String producerId) {
+      OrderedDownstream downstream, String producerId) {
     this.route = route;
     this.dir = dir;
     this.spool = spool;
@@ -58,7 +58,11 @@ public final class SpoolingSink implements RecordSink {
     return forwarder.forwarded();
   }
 
-  /** Of {@link #forwarded()}, those the downstream answered as duplicates (replays after a restart). */
+  /**
+   * Of {@link #forwarded()}, those the downstream answered as duplicates (replays after a
+   * restart), where it says so: a {@code WriteStream} downstream's cumulative acks do not, so
+   * there this stays 0.
+   */
   public long duplicates() {
     return forwarder.duplicates();
   }

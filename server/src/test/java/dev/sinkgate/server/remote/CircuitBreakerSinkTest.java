@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.proto.v1.Durability;
-import dev.sinkgate.server.remote.CircuitBreakerSink.State;
+import dev.sinkgate.server.remote.CircuitBreaker.State;
 import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;

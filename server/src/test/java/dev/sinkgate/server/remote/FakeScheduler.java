@@ -8,7 +8,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.RejectedExecutionException;
 
 /** A {@link Scheduler} on a fake clock: tasks run, on the test's thread, when {@link #advance} passes their time. */
-final class FakeScheduler implements Scheduler {
+public final class FakeScheduler implements Scheduler {
   private record Task(long at, long order, Runnable run) {}
 
   private final PriorityQueue<Task> tasks =
@@ -33,7 +33,7 @@ final class FakeScheduler implements Scheduler {
   }
 
   /** Moves the clock forward by {@code d}, running every task that falls due, in time order. */
-  void advance(Duration d) {
+  public void advance(Duration d) {
     long until;
     synchronized (this) {
       until = now + d.toNanos();
@@ -54,7 +54,7 @@ final class FakeScheduler implements Scheduler {
   }
 
   /** Runs tasks until none is left, advancing the clock to each; returns how far it went. */
-  Duration runAll() {
+  public Duration runAll() {
     long start = nanoTime();
     while (true) {
       Task next;
@@ -68,12 +68,12 @@ final class FakeScheduler implements Scheduler {
     }
   }
 
-  synchronized int pending() {
+  public synchronized int pending() {
     return tasks.size();
   }
 
   /** Every delay asked for, in order. */
-  synchronized List<Duration> delays() {
+  public synchronized List<Duration> delays() {
     return List.copyOf(delays);
   }
 
@@ -83,7 +83,7 @@ final class FakeScheduler implements Scheduler {
     tasks.clear();
   }
 
-  synchronized boolean closed() {
+  public synchronized boolean closed() {
     return closed;
   }
 }
