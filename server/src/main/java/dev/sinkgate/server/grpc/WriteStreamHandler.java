@@ -82,6 +82,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private boolean ended;
   /** An {@link #ackSoon} task is queued on the event loop and has not run yet. */
   private boolean ackScheduled;
+  /** The transport's event loop this call runs on (Netty), or null (in-process transport). */
+  private EventExecutor loop;
   /** A record was received and not taken (draining/failing): the stream must not end OK. */
   private boolean dropped;
 
@@ -96,6 +98,9 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
 
   /** Called from the service method, before the call starts: takes over inbound flow control. */
   void start() {
+    // Netty's own record of which event loop runs this thread: public, though in an internal
+    // package; null on any other thread (the in-process transport).
+    loop = ThreadExecutorMap.currentExecutor();
     out.disableAutoRequest();
     out.setOnReadyHandler(this::onReady);
     out.setOnCancelHandler(this::onCancel);
@@ -191,20 +196,17 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   /**
-   * Acknowledges what is complete, coalescing: on a Netty event loop (records that a sink
-   * completes as they arrive, such as {@code discard}, or a downstream's answers), the ack
-   * is sent once the loop's current task is done, so every record one read delivers (or one
-   * batch of answers completes) shares one ack instead of one ack message per record. Off
-   * an event loop (a file log's writer thread, which completes a whole group at once, or
-   * the in-process transport) it is sent now. Holds the lock.
+   * Acknowledges what is complete, coalescing: the ack is sent from the call's event loop
+   * once the task it is running is done, so every record that completes meanwhile shares
+   * it — all the records one read delivers to a sink that completes them at once
+   * ({@code discard}), a file log's whole group (completed one by one on its writer
+   * thread), a batch of a downstream's answers — instead of one ack message per record.
+   * Without an event loop (the in-process transport) it is sent now. Holds the lock.
    */
   private void ackSoon() {
     if (ackScheduled || acked == lastSentCount) {
       return;
     }
-    // Netty's own record of which event loop runs this thread: public, though in an internal
-    // package; null on any other thread.
-    EventExecutor loop = ThreadExecutorMap.currentExecutor();
     if (loop != null) {
       try {
         loop.execute(this::scheduledAck);
