@@ -78,6 +78,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
   /** A client of its own channel to {@code targets}: no retries (the route's layers decide), 5 s to close. */
   static SinkClient client(List<String> targets, Duration timeout) {
     return SinkClient.builder(targets)
+        .directExecutor() // completions only complete futures and answer callers: never block
         .deadline(timeout)
         .retryPolicy(RetryPolicy.none())
         .closeTimeout(Duration.ofSeconds(5))
