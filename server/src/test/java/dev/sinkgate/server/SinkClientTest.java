@@ -306,4 +306,28 @@ class SinkClientTest {
     assertTrue(deadline.getMessage().contains("expected: > 0"), deadline.getMessage());
     assertThrows(IllegalArgumentException.class, () -> RetryPolicy.exponential(0, Duration.ZERO, Duration.ZERO));
   }
+
+  @Test
+  void directExecutor_completesOnTheTransportsThread_theDefaultHandsOffToGrpcsExecutor() throws Exception {
+    String direct = completionThread(true);
+    assertTrue(direct.contains("worker"), "direct: a Netty event loop thread, not " + direct);
+    String handedOff = completionThread(false);
+    assertTrue(handedOff.startsWith("grpc-default-executor"), "default: grpc's executor, not " + handedOff);
+  }
+
+  /** The thread that completes a writeAsync future; the sink holds the record until the callback is attached. */
+  private static String completionThread(boolean directExecutor) throws Exception {
+    BlockingDataSink slow = new BlockingDataSink();
+    try (TestGateway gw = new TestGateway(List.of(new Route("slow",
+        new DataSinkRecordSink("slow", slow, Durability.DURABILITY_MEMORY, 100, 1 << 20), 1024)))) {
+      SinkClient.Builder b = SinkClient.builder("127.0.0.1:" + gw.port());
+      try (SinkClient client = (directExecutor ? b.directExecutor() : b).build()) {
+        CompletableFuture<String> thread = client.writeAsync(WriteRequest.newBuilder().setSink("slow")
+            .setData(ByteString.copyFromUtf8("x")).build()).thenApply(r -> Thread.currentThread().getName());
+        slow.awaitEntered();
+        slow.release();
+        return thread.get(30, TimeUnit.SECONDS);
+      }
+    }
+  }
 }

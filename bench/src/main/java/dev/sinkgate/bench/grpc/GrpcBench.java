@@ -133,9 +133,13 @@ public final class GrpcBench {
 
   private void round(int pair, BenchServers servers, List<Peers.Peer> peers)
       throws IOException, InterruptedException {
+    // Each round starts with the next target, so that none is always the first run after
+    // the load changes shape.
+    List<Target> order = new ArrayList<>(servers.targets());
+    java.util.Collections.rotate(order, -((pair - 1) % order.size()));
     for (int size : options.sizes()) {
       for (Load load : loads()) {
-        for (Target t : servers.targets()) {
+        for (Target t : order) {
           measure(pair, t, load, size);
         }
       }
@@ -204,6 +208,9 @@ public final class GrpcBench {
   }
 
   private void measure(int pair, Target t, Load load, int size) {
+    if (!options.runWarmup().isZero()) {
+      SinkctlLoad.run(t.entry().address(), t.route(), load, size, options.runWarmup());
+    }
     GrpcRun run = Observation.observe(log, pair, "sinkctl", t, load.label(), size, () -> {
       SinkctlLoad.Result r = SinkctlLoad.run(t.entry().address(), t.route(), load, size, options.duration());
       return new Observation.Generated(r.ok(), r.failed(), r.errors(), r.seconds(), r.recordsPerSecond(),
@@ -221,6 +228,7 @@ public final class GrpcBench {
         new String[] {"disk", store.type() + " on " + store.name() + " (" + options.dir().toAbsolutePath() + ")"},
         new String[] {"server JVM options", String.join(" ", options.serverJvm())},
         new String[] {"runs", options.pairs() + " pair(s); " + options.warmup().toMillis() / 1000.0 + " s warm-up per server; "
-            + options.duration().toMillis() + " ms per run"});
+            + options.runWarmup().toMillis() + " ms uncounted + " + options.duration().toMillis() + " ms per run;"
+            + " the target order rotates each round"});
   }
 }

@@ -19,6 +19,8 @@ import java.util.List;
  * @param streams concurrent streams in the streaming load
  * @param pairs rounds over every case; medians are taken over these
  * @param warmup per server, before the first round, not reported
+ * @param runWarmup the same load, uncounted, just before each counted run (a new connection
+ *     and, for the load generator, a new shape of load each time)
  * @param duration each run's counted time
  * @param targets which servers to measure (floor is always measured: every ratio needs it)
  * @param h2load also load with h2load (floor, gateway and the interop peers)
@@ -28,7 +30,7 @@ import java.util.List;
  * @param serverJvm JVM options of every server process (the same for all of them)
  */
 record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> concurrencies, int streams, int pairs,
-    Duration warmup, Duration duration, List<String> targets, boolean h2load, int streamMessages, int idleStreams, int idleConnections,
+    Duration warmup, Duration runWarmup, Duration duration, List<String> targets, boolean h2load, int streamMessages, int idleStreams, int idleConnections,
     List<String> serverJvm, String stamp) {
 
   static final List<String> ALL_TARGETS = List.of("discard", "file_always", "file_interval", "remote");
@@ -36,7 +38,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
   static final String USAGE = """
       Usage: bin/bench-grpc [--quick] [--dir DIR] [--out DIR] [--sizes 100,1024,65536,1048576]
                             [--concurrency 1,8,64] [--streams 2] [--pairs 3] [--warmup 15s]
-                            [--duration 3s] [--targets discard,file_always,file_interval,remote]
+                            [--run-warmup 1s] [--duration 3s] [--targets discard,file_always,file_interval,remote]
                             [--no-h2load] [--stream-messages 1000] [--idle-streams 2000] [--idle-connections 200]
                             [--server-jvm "-Xms64m -Xmx1g"]
 
@@ -50,8 +52,10 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         --sizes LIST         record sizes in bytes (default: 100,1024,65536,1048576)
         --concurrency LIST   unary closed-loop concurrencies (default: 1,8,64)
         --streams N          concurrent streams of the streaming load (default: 2)
-        --pairs N            rounds over every case, >= 1; medians over these (default: 3)
+        --pairs N            rounds over every case, >= 1; medians over these (default: 3); each
+                             round starts with the next target, so none is always first
         --warmup T           per server before the first round, not reported (default: 15s)
+        --run-warmup T       the same load, uncounted, before each run (default: 1s)
         --duration T         counted time of each run (default: 3s)
         --targets LIST       gateway cases besides the floor (default: all of
                              discard,file_always,file_interval,remote)
@@ -62,7 +66,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         --idle-connections N idle connections for the memory-per-connection figure (default: 200)
         --server-jvm OPTS    JVM options of every server process (default: -Xmx1g)
         --quick              a smoke run: 1 pair, sizes 100 and 65536, concurrency 8, 1s
-                             warm-up, 1s runs, 100 records per h2load stream, 100 idle streams
+                             warm-up, 0.2s + 1s runs, 100 records per h2load stream, 100 idle streams
                              and 20 connections (options after
                              it still apply); its numbers are not for quoting
 
@@ -98,7 +102,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
     if (pairs < 1) {
       throw new IllegalArgumentException("--pairs: " + pairs + " (expected: >= 1)");
     }
-    if (duration.isZero() || duration.isNegative() || warmup.isNegative()) {
+    if (duration.isZero() || duration.isNegative() || warmup.isNegative() || runWarmup.isNegative()) {
       throw new IllegalArgumentException("--duration: " + duration + ", --warmup: " + warmup
           + " (expected: duration > 0, warm-up >= 0)");
     }
@@ -119,6 +123,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
     int streams = 2;
     int pairs = 3;
     Duration warmup = Duration.ofSeconds(15);
+    Duration runWarmup = Duration.ofSeconds(1);
     Duration duration = Duration.ofSeconds(3);
     List<String> targets = ALL_TARGETS;
     boolean h2load = true;
@@ -137,6 +142,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
           sizes = List.of(100, 65536);
           concurrencies = List.of(8);
           warmup = Duration.ofSeconds(1);
+          runWarmup = Duration.ofMillis(200);
           duration = Duration.ofSeconds(1);
           streamMessages = 100;
           idleStreams = 100;
@@ -149,6 +155,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         case "--streams" -> streams = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--pairs" -> pairs = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--warmup" -> warmup = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
+        case "--run-warmup" -> runWarmup = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
         case "--duration" -> duration = OptionValues.duration(OptionValues.value(args, ++i, arg), arg);
         case "--targets" -> targets = List.of(OptionValues.value(args, ++i, arg).split(","));
         case "--no-h2load" -> h2load = false;
@@ -160,7 +167,7 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
       }
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return new GrpcBenchOptions(dir, out, sizes, concurrencies, streams, pairs, warmup, duration, targets, h2load,
+    return new GrpcBenchOptions(dir, out, sizes, concurrencies, streams, pairs, warmup, runWarmup, duration, targets, h2load,
         streamMessages, idleStreams, idleConnections, jvm, stamp);
   }
 
