@@ -163,13 +163,14 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     while (!pending.isEmpty() && pending.peek().done) {
       Slot head = pending.peek();
       if (head.error != null) {
+        // Counted before the last ack: an inline transport may end the stream from inside it.
+        StatusRuntimeException e = SinkService.counted(head.counters, Statuses.toException(head.error,
+            "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route));
         sendAck(true);
         if (ended) {
           return;
         }
-        StatusRuntimeException e = Statuses.toException(head.error,
-            "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route);
-        end(SinkService.counted(head.counters, e));
+        end(e);
         return;
       }
       pending.poll();

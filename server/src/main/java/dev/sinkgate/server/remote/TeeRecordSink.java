@@ -8,11 +8,11 @@ import dev.sinkgate.server.sink.RecordRejectedException.Reason;
 import dev.sinkgate.server.sink.RecordSink;
 import dev.sinkgate.server.sink.StreamFence;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,8 +40,12 @@ public final class TeeRecordSink implements RecordSink {
   private final String name;
   private final Map<String, RecordSink> routes;
   private final Ack ack;
-  /** Each open stream's fences, one per route; gone with the stream (weak keys, compared by identity). */
-  private final Map<StreamFence, StreamFence[]> branches = new WeakHashMap<>();
+  /**
+   * Each open stream's fences, one per route, removed when the stream ends
+   * ({@link StreamFence#onEnd}); keys compare by identity. Not weak keys: each branch holds
+   * its parent, the key, so a weak map would never let an entry go.
+   */
+  private final Map<StreamFence, StreamFence[]> branches = new HashMap<>();
   private volatile boolean closed;
 
   /**
@@ -97,14 +101,36 @@ public final class TeeRecordSink implements RecordSink {
     if (fence == null) {
       return null;
     }
+    if (!fence.isStream()) {
+      return newBranches(fence); // a unary call's one record: nothing to keep
+    }
     synchronized (branches) {
-      return branches.computeIfAbsent(fence, f -> {
-        StreamFence[] b = new StreamFence[routes.size()];
-        for (int j = 0; j < b.length; j++) {
-          b[j] = f.branch();
-        }
-        return b;
-      });
+      StreamFence[] b = branches.get(fence);
+      if (b == null) {
+        b = newBranches(fence);
+        branches.put(fence, b);
+        fence.onEnd(() -> {
+          synchronized (branches) {
+            branches.remove(fence);
+          }
+        });
+      }
+      return b;
+    }
+  }
+
+  private StreamFence[] newBranches(StreamFence fence) {
+    StreamFence[] b = new StreamFence[routes.size()];
+    for (int j = 0; j < b.length; j++) {
+      b[j] = fence.branch();
+    }
+    return b;
+  }
+
+  /** Streams whose branch fences are kept now (for tests). */
+  int streamsTracked() {
+    synchronized (branches) {
+      return branches.size();
     }
   }
 

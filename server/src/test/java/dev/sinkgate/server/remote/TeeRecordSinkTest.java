@@ -97,4 +97,20 @@ class TeeRecordSinkTest {
     assertFalse(audit.closed.get() || thumbs.closed.get(), "a tee closed a route it does not own");
     assertEquals(Reason.UNAVAILABLE, ScriptedSink.rejection(both.append(Record.of(new byte[1]))).reason());
   }
+
+  @Test
+  void branchFences_areKeptOnlyWhileTheirStreamIsOpen_andNeverForUnaryCalls() {
+    TeeRecordSink tee = tee(TeeRecordSink.Ack.ALL);
+    for (int i = 0; i < 100; i++) {
+      tee.append(new Record("", Map.of(), new byte[] {1}, Long.MAX_VALUE, StreamFence.unary(), 0)).join();
+    }
+    assertEquals(0, tee.streamsTracked(), "a unary call's branches are not kept");
+    StreamFence stream = new StreamFence();
+    for (int i = 0; i < 3; i++) {
+      tee.append(new Record("", Map.of(), new byte[] {1}, Long.MAX_VALUE, stream, i)).join();
+    }
+    assertEquals(1, tee.streamsTracked(), "one entry for the open stream, whatever its length");
+    stream.end();
+    assertEquals(0, tee.streamsTracked(), "gone when the stream ends");
+  }
 }
