@@ -429,7 +429,12 @@ final class Forwarder implements AutoCloseable {
   }
 
   private Record toRecord(LogRecord r) {
-    return new Record(r.key(), r.headers(), r.data(), Long.MAX_VALUE, null, -1, producerId, r.offset() + 1);
+    return toRecord(r, r.headers());
+  }
+
+  /** {@code r} as the spool's producer sends it: its producer id, and its offset + 1 as the sequence. */
+  private Record toRecord(LogRecord r, Map<String, String> headers) {
+    return new Record(r.key(), headers, r.data(), Long.MAX_VALUE, null, -1, producerId, r.offset() + 1);
   }
 
   /** Appends {@code r} to the dead-letter log with why it was refused, retrying until it is stored. */
@@ -440,7 +445,7 @@ final class Forwarder implements AutoCloseable {
     headers.put(OFFSET_HEADER, Long.toString(r.offset()));
     // With the spool's producer id and sequence, so that dead-lettering it again after a
     // crash (before the cursor's commit) is answered as a duplicate, not stored twice.
-    Record dead = new Record(r.key(), headers, r.data(), Long.MAX_VALUE, null, -1, producerId, r.offset() + 1);
+    Record dead = toRecord(r, headers);
     int failures = 0;
     while (true) {
       if (stopping) {
