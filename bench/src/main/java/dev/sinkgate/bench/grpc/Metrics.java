@@ -49,7 +49,8 @@ final class Metrics {
       if (!name.equals(metric)) {
         continue;
       }
-      if (label != null && (brace < 0 || !line.substring(brace, line.lastIndexOf('}') + 1).contains(label))) {
+      String labels = brace < 0 ? "" : line.substring(brace, line.lastIndexOf('}') + 1);
+      if (label != null && !labels.contains("{" + label) && !labels.contains("," + label)) {
         continue;
       }
       total += (long) Double.parseDouble(line.substring(space + 1).trim());
