@@ -7,12 +7,10 @@ import java.io.SyncFailedException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -562,34 +560,7 @@ public final class FileLog implements AutoCloseable {
    */
   public int enforceRetention() throws IOException {
     checkWritable();
-    long total = sizeBytes();
-    Instant cutoff = null;
-    if (options.retentionAge() != null) {
-      try {
-        cutoff = clock.instant().minus(options.retentionAge());
-      } catch (java.time.DateTimeException | ArithmeticException e) {
-        cutoff = Instant.MIN; // older than time can say: nothing is that old
-      }
-    }
-    int delete = 0;
-    for (Segment s : closedSegments) {
-      boolean tooBig = options.retentionBytes() > 0 && total > options.retentionBytes();
-      boolean tooOld = cutoff != null && lastWrite(s).isBefore(cutoff);
-      if (!tooBig && !tooOld) {
-        break;
-      }
-      total -= s.bytes();
-      delete++;
-    }
-    return deleteOldest(delete);
-  }
-
-  private static Instant lastWrite(Segment s) throws IOException {
-    try {
-      return Files.getLastModifiedTime(s.file()).toInstant();
-    } catch (NoSuchFileException e) {
-      return Instant.MIN;
-    }
+    return deleteOldest(Retention.overLimits(closedSegments, sizeBytes(), options, clock.instant()));
   }
 
   /**
@@ -601,15 +572,7 @@ public final class FileLog implements AutoCloseable {
    */
   public int trimBefore(long offset) throws IOException {
     checkWritable();
-    int delete = 0;
-    for (int i = 0; i < closedSegments.size(); i++) {
-      long next = i + 1 < closedSegments.size() ? closedSegments.get(i + 1).baseOffset() : activeBase;
-      if (next > offset) {
-        break;
-      }
-      delete++;
-    }
-    return deleteOldest(delete);
+    return deleteOldest(Retention.below(closedSegments, activeBase, offset));
   }
 
   /** Deletes the {@code n} oldest segments, oldest first, so a crash midway leaves the log contiguous. */
