@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.server.sink.Accepted;
+import dev.sinkgate.server.sink.ForwardingRecordSink;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import dev.sinkgate.server.sink.RecordSink;
 import dev.sinkgate.server.sink.StreamFence;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -33,7 +35,7 @@ class TeeRecordSinkTest {
     thumbs.always = new RecordRejectedException(Reason.UNAVAILABLE, "downstream down");
     Map<String, dev.sinkgate.server.sink.RecordSink> routes = new LinkedHashMap<>();
     routes.put("audit", audit);
-    routes.put("thumbs", new StreamOrderSink("thumbs", thumbs)); // a remote route keeps its stream's order so
+    routes.put("thumbs", fenced("thumbs", thumbs)); // as every route does: nothing after a refusal is sent
     TeeRecordSink any = new TeeRecordSink("both", routes, TeeRecordSink.Ack.ANY);
     StreamFence stream = new StreamFence();
     for (int i = 0; i < 3; i++) {
@@ -112,5 +114,26 @@ class TeeRecordSinkTest {
     assertEquals(1, tee.streamsTracked(), "one entry for the open stream, whatever its length");
     stream.end();
     assertEquals(0, tee.streamsTracked(), "gone when the stream ends");
+  }
+
+  /**
+   * {@code sink} as a route holds its stream's fence: a refused record trips it, and a record
+   * behind a refusal is refused without being sent (as the file log and the pipelined remote
+   * route do).
+   */
+  private static RecordSink fenced(String route, RecordSink sink) {
+    return new ForwardingRecordSink(sink) {
+      @Override
+      public CompletableFuture<Accepted> append(Record record) {
+        if (StreamFence.closed(record)) {
+          return CompletableFuture.failedFuture(StreamFence.refusal(record, route));
+        }
+        return delegate.append(record).whenComplete((a, e) -> {
+          if (e != null) {
+            StreamFence.trip(record);
+          }
+        });
+      }
+    };
   }
 }
