@@ -89,6 +89,15 @@ class ManifestParseTest {
   }
 
   @Test
+  void aMisspellingInTheRealSidecarPatch_fails() throws IOException {
+    String patch = Files.readString(Repo.k8s().resolve("overlays/sidecar/sidecar-patch.yaml"), StandardCharsets.UTF_8);
+    StrictModel.parseAll("sidecar-patch.yaml", patch);
+    AssertionError e = assertThrows(AssertionError.class,
+        () -> StrictModel.parseAll("sidecar-patch.yaml", patch.replace("readinessProbe:", "readinesProbe:")));
+    assertTrue(e.getMessage().contains("spec.template.spec.initContainers[0].readinesProbe"), e.getMessage());
+  }
+
+  @Test
   void unknownKind_fails() {
     AssertionError e = assertThrows(AssertionError.class,
         () -> StrictModel.parseAll("kind.yaml", "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n"));
