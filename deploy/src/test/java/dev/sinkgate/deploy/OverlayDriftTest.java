@@ -142,13 +142,23 @@ class OverlayDriftTest {
       assertTrue(gateway.stderr().contains("health on 127.0.0.1:" + localHealth),
           "the gateway does not say it serves health on the probes' port:\n" + gateway.stderr());
       for (Probe probe : List.of(pod.sinkgate().getReadinessProbe(), pod.sinkgate().getLivenessProbe())) {
-        assertEquals(ServingStatus.SERVING, health(localHealth, probeService(probe, healthPort)));
+        String service = probeService(probe, healthPort);
+        try {
+          assertEquals(ServingStatus.SERVING, health(localHealth, service), "health of probe service '" + service + "'");
+        } catch (StatusRuntimeException e) {
+          throw new AssertionError("the gateway does not answer the probe's service '" + service + "': " + e.getStatus(), e);
+        }
       }
       assertHealthOnly(localHealth);
       assertSocketModes(configText);
 
       String route = config.sinks().get(0).name();
-      writeThrough(target, route);
+      try {
+        writeThrough(target, route);
+      } catch (RuntimeException e) {
+        throw new AssertionError("writing to " + target + " (the target the pod gives its client, remapped) failed: "
+            + e + "\n" + gateway.stderr(), e);
+      }
       assertEquals(0, gateway.sigterm(drain.plusSeconds(GRACE_MARGIN_SECONDS)),
           "exit code after SIGTERM\n" + gateway.stderr());
     }
