@@ -3,6 +3,7 @@ package dev.sinkgate.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinkgate.client.SinkClient;
@@ -242,7 +243,7 @@ class OverlayDriftTest {
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
         .build();
     try {
-      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
           () -> SinkGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
               .write(WriteRequest.newBuilder().setData(ByteString.copyFromUtf8("x")).build()));
       assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), "Write on the health-only listener");
