@@ -43,8 +43,9 @@ import java.util.function.Consumer;
  * health service on a TCP address of its own ({@link Builder#healthListen}, for kubelet's
  * probes). Health names ({@link GatewayHealth}): readiness as {@code ""} and
  * {@code sinkgate.v1.Sink}, SERVING once every route is open; per route as
- * {@code sinkgate.v1.Sink/ROUTE}; and {@code liveness}, SERVING while the servers run. The service never blocks the transport's threads, so it runs on the
- * event loop ({@code directExecutor}); sinks do their blocking work on threads they own.
+ * {@code sinkgate.v1.Sink/ROUTE}; and {@code liveness}, SERVING while the servers run.
+ * The service never blocks the transport's threads, so it runs on the event loop
+ * ({@code directExecutor}); sinks do their blocking work on threads they own.
  * Given {@link Builder#metricsListen}, it also serves its {@link #metrics()} as Prometheus
  * text over HTTP, until the drain has shut the gRPC servers down.
  *
@@ -118,6 +119,8 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("gateway already started");
     }
     started = true;
+    // Statuses before the first listener opens: a probe never sees an unknown service.
+    health.start(router.routes().values());
     try {
       if (!listen.isEmpty()) {
         NettyServerBuilder nb = NettyServerBuilder.forAddress(listen.get(0));
@@ -151,7 +154,6 @@ public final class Gateway implements AutoCloseable {
       router.close();
       throw e;
     }
-    health.start(router.routes().values());
     return this;
   }
 
