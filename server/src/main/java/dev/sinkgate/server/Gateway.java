@@ -159,7 +159,8 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Completes once every route is open and health answers SERVING (at once when no route
-   * has anything to wait for; a remote route waits for its first connection).
+   * has anything to wait for; a remote route waits for its first connection); cancelled if
+   * the drain starts first.
    */
   public CompletionStage<Void> ready() {
     return health.ready();

@@ -35,7 +35,7 @@ final class GatewayHealth {
     return manager.getHealthService();
   }
 
-  /** Completes when every route is open (never, if the drain starts first). */
+  /** Completes when every route is open; cancelled if the drain starts first. */
   CompletableFuture<Void> ready() {
     return ready;
   }
@@ -75,6 +75,7 @@ final class GatewayHealth {
       }
     }
     draining = true;
+    ready.cancel(false);
   }
 
   /** The servers are down: every name NOT_SERVING (watchers were cut anyway). */

@@ -13,6 +13,7 @@ import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -35,15 +36,20 @@ import java.util.function.Consumer;
  *
  * <p>Before binding, a socket file left at a path by a gateway that died is removed; a file
  * that is not a socket, or a socket that some process still accepts on, is left alone and
- * fails the start. After binding, each file gets the configured mode. {@link #close()}
- * removes the files this gateway bound (only those: a file that has since been replaced is
- * another process's) and stops the event loops, once the servers on them are down.
+ * fails the start. Each socket is bound under a private name in the same directory, given
+ * the configured mode, and only then linked to its path, so it never appears there with the
+ * umask's mode, and the link fails rather than replace a file that appeared meanwhile.
+ * {@link #close()} removes the files this gateway bound (only those: a file that has since
+ * been replaced is another process's; Netty itself deletes only the private name) and stops
+ * the event loops, once the servers on them are down.
  */
 final class UnixSockets implements AutoCloseable {
   private static final int S_IFMT = 0170000;
   private static final int S_IFSOCK = 0140000;
 
   private final List<Path> paths;
+  /** Where each path's socket is bound before it is linked to the path (the path itself if that name would not fit). */
+  private final List<Path> bindPaths = new ArrayList<>();
   private final Set<PosixFilePermission> mode;
   private final Map<Path, Object> bound = new LinkedHashMap<>();
   private EventLoopGroup loops;
@@ -51,6 +57,14 @@ final class UnixSockets implements AutoCloseable {
   UnixSockets(List<Path> paths, Set<PosixFilePermission> mode) {
     this.paths = List.copyOf(paths);
     this.mode = Set.copyOf(Objects.requireNonNull(mode, "mode"));
+    long pid = ProcessHandle.current().pid();
+    for (int i = 0; i < this.paths.size(); i++) {
+      Path p = this.paths.get(i).toAbsolutePath();
+      Path tmp = p.resolveSibling(".sinkgate-" + pid + "-" + i);
+      boolean fits = tmp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          <= dev.sinkgate.server.config.ConfigValues.MAX_SOCKET_PATH_BYTES;
+      bindPaths.add(fits ? tmp : this.paths.get(i));
+    }
   }
 
   /**
@@ -65,22 +79,42 @@ final class UnixSockets implements AutoCloseable {
     for (Path p : paths) {
       clearStale(p, warnings);
     }
+    for (int i = 0; i < paths.size(); i++) {
+      if (!bindPaths.get(i).equals(paths.get(i))) {
+        clearStale(bindPaths.get(i), w -> {}); // a private name a killed gateway with this pid left
+      }
+    }
     loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
         new DefaultThreadFactory("sinkgate-uds", true), EpollIoHandler.newFactory());
-    NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(paths.get(0).toString()));
-    for (Path p : paths.subList(1, paths.size())) {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(bindPaths.get(0).toString()));
+    for (Path p : bindPaths.subList(1, bindPaths.size())) {
       b.addListenAddress(new DomainSocketAddress(p.toString()));
     }
     return b.channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loops).workerEventLoopGroup(loops);
   }
 
-  /** Once the server is listening: sets each socket file's mode and remembers which file is ours. */
+  /**
+   * Once the server is listening: gives each socket its mode, links it to its path (failing
+   * if a file appeared there since the start) and remembers which file is ours.
+   */
   void bound() throws IOException {
-    for (Path p : paths) {
+    for (int i = 0; i < paths.size(); i++) {
+      Path p = paths.get(i);
+      Path tmp = bindPaths.get(i);
       try {
-        Files.setPosixFilePermissions(p, mode);
+        Files.setPosixFilePermissions(tmp, mode);
       } catch (IOException e) {
-        throw new IOException("cannot set mode " + PosixFilePermissions.toString(mode) + " on socket " + p + ": " + e, e);
+        throw new IOException("cannot set mode " + PosixFilePermissions.toString(mode) + " on socket " + tmp + ": " + e, e);
+      }
+      if (!tmp.equals(p)) {
+        try {
+          Files.createLink(p, tmp);
+        } catch (FileAlreadyExistsException e) {
+          throw new IOException("cannot listen on unix://" + p.toAbsolutePath() + ": a file appeared at the path while"
+              + " the gateway was starting (is another gateway starting?)", e);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
       }
       bound.put(p, Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey());
     }
@@ -132,11 +166,19 @@ final class UnixSockets implements AutoCloseable {
           + " there (expected: no file, or a socket left by an earlier gateway); remove it or choose another path");
     }
     try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      // Non-blocking: a live listener with a full backlog answers "pending", not a hang.
+      probe.configureBlocking(false);
       probe.connect(UnixDomainSocketAddress.of(path));
     } catch (ConnectException refused) {
       Files.deleteIfExists(path);
       warnings.accept("removed stale socket " + path + " (nothing was accepting on it)");
       return;
+    } catch (IOException e) {
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        return; // gone between the look and the probe
+      }
+      throw new IOException("cannot listen on unix://" + path.toAbsolutePath() + ": cannot tell whether the socket"
+          + " there is still served (" + e.getMessage() + "); remove it or choose another path", e);
     }
     throw new IOException("cannot listen on unix://" + path.toAbsolutePath() + ": another process is accepting"
         + " connections on it (is another gateway running?)");

@@ -138,6 +138,24 @@ class UnixSocketGatewayTest {
   }
 
   @Test
+  void shutdown_removesOnlyItsOwnSocketFile_andNoPrivateBindNameIsLeft() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("run"));
+    Path socket = dir.resolve("sink.sock");
+    Gateway g = gateway(socket, tmp.resolve("log"), new ArrayList<>(), null);
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(socket), files.toList(), "only the socket itself in its directory while serving");
+    }
+    // Someone moves the gateway's socket away and serves their own at the path.
+    Path moved = dir.resolve("moved.sock");
+    Files.move(socket, moved);
+    try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      other.bind(UnixDomainSocketAddress.of(socket));
+      g.close();
+      assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the other process's socket file is left alone");
+    }
+  }
+
+  @Test
   void liveSocketOrOtherFile_atThePath_failsTheStart_andIsLeftAlone() throws Exception {
     Path live = tmp.resolve("live.sock");
     try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

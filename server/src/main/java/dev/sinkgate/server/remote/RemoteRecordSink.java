@@ -69,26 +69,43 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
     }
     this.timeout = timeout;
     this.targets = client.target();
-    if (client.channel() instanceof ManagedChannel channel) {
-      awaitConnected(channel, channel.getState(true)); // resolve and connect now, not on the first record
-    } else {
-      opened.complete(null); // a channel someone else manages: theirs to connect
-    }
   }
 
-  /** Completes {@link #opened} the first time {@code channel} is READY. */
-  private void awaitConnected(ManagedChannel channel, ConnectivityState state) {
-    if (state == ConnectivityState.READY) {
-      opened.complete(null);
-    } else if (state != ConnectivityState.SHUTDOWN) {
-      channel.notifyWhenStateChanged(state, () -> awaitConnected(channel, channel.getState(true)));
-    }
-  }
-
-  /** Completes once the channel has connected to the downstream for the first time. */
+  /**
+   * Completes once the channel has connected to the downstream for the first time (for a
+   * sink made by {@link #open}, which asks its channel to connect at once); at once for a
+   * sink on a client someone else made, whose channel is theirs to connect.
+   */
   @Override
   public CompletionStage<Void> opened() {
     return opened;
+  }
+
+  /** Resolves and connects the channel now, not on the first record; {@link #opened} completes on READY. */
+  private RemoteRecordSink connectNow() {
+    if (!(client.channel() instanceof ManagedChannel channel)) {
+      opened.complete(null);
+      return this;
+    }
+    try {
+      awaitConnected(channel, channel.getState(true));
+    } catch (UnsupportedOperationException e) {
+      opened.complete(null); // a channel that does not report its state: nothing to wait for
+    }
+    return this;
+  }
+
+  /**
+   * Completes {@link #opened} the first time {@code channel} is READY. The completion runs
+   * on another thread: what waits on it (health, the ready line) must not run in the
+   * channel's own serial executor.
+   */
+  private void awaitConnected(ManagedChannel channel, ConnectivityState state) {
+    if (state == ConnectivityState.READY) {
+      opened.completeAsync(() -> null);
+    } else if (state != ConnectivityState.SHUTDOWN) {
+      channel.notifyWhenStateChanged(state, () -> awaitConnected(channel, channel.getState(true)));
+    }
   }
 
   /**
@@ -96,7 +113,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
    * {@code unix:/path}, or several {@code host:port} (round-robin over them).
    */
   public static RemoteRecordSink open(String route, List<String> targets, String downstreamSink, Duration timeout) {
-    return new RemoteRecordSink(route, client(targets, timeout), downstreamSink, timeout);
+    return new RemoteRecordSink(route, client(targets, timeout), downstreamSink, timeout).connectNow();
   }
 
   /** A client of its own channel to {@code targets}: no retries (the route's layers decide), 5 s to close. */

@@ -203,7 +203,6 @@ public final class TeeRecordSink implements RecordSink {
     }
   }
 
-  /** Stops accepting; the routes fed by this tee stay open (the router closes them). Idempotent. */
   /** Open once every route it feeds is open. */
   @Override
   public CompletionStage<Void> opened() {
@@ -211,6 +210,7 @@ public final class TeeRecordSink implements RecordSink {
         .map(r -> r.opened().toCompletableFuture()).toArray(CompletableFuture[]::new));
   }
 
+  /** Stops accepting; the routes fed by this tee stay open (the router closes them). Idempotent. */
   @Override
   public void close() {
     closed = true;
