@@ -13,7 +13,7 @@ import java.util.List;
  * @param needsArchive whether a CDS archive must be dumped first ({@link #archiveOptions})
  */
 record FlagSet(String name, List<String> options, boolean needsArchive) {
-  static final List<String> BUILT_IN = List.of("defaults", "shipped", "g1", "c1", "cds", "lean");
+  static final List<String> BUILT_IN = List.of("defaults", "shipped", "g1", "c1", "cds", "cds-c1", "lean");
 
   FlagSet {
     options = List.copyOf(options);
@@ -36,6 +36,9 @@ record FlagSet(String name, List<String> options, boolean needsArchive) {
       // Application class-data sharing: the gateway's classes mapped from an archive dumped
       // by an earlier run of the same flags (-XX:ArchiveClassesAtExit).
       case "cds" -> new FlagSet(name, List.of(shipped, "-XX:SharedArchiveFile=" + archive), true);
+      // The two that cut start-up CPU, together (the archive is the same: it does not depend on the JIT).
+      case "cds-c1" -> new FlagSet(name, List.of(shipped, "-XX:SharedArchiveFile=" + archive,
+          "-XX:TieredStopAtLevel=1"), true);
       // Smaller native pools: code cache, direct memory and Netty's arenas (one of each kind
       // instead of two per core).
       case "lean" -> new FlagSet(name, List.of(shipped, "-XX:ReservedCodeCacheSize=48m",

@@ -86,9 +86,11 @@ public final class StartupBench {
     List<FlagSet> sets = flagSets();
     List<StartupRun> runs = new ArrayList<>();
     try {
+      // One archive serves every set that maps one: dumped with the first such set's flags.
       for (FlagSet s : sets) {
         if (s.needsArchive()) {
           dumpArchive(s);
+          break;
         }
       }
       if (options.warmup()) {

@@ -32,7 +32,7 @@ record StartupOptions(Path repo, Path dir, Path out, int runs, Duration load, Du
 
   static final String USAGE = """
       Usage: bin/bench-startup [--runs 7] [--load 5s] [--idle 3s] [--max-ram 256m]
-                               [--sets defaults,shipped,g1,c1,cds,lean] [--set NAME=OPTS]...
+                               [--sets defaults,shipped,g1,c1,cds,cds-c1,lean] [--set NAME=OPTS]...
                                [--listener uds|tcp] [--no-warmup] [--dir DIR] [--out DIR]
 
       Cold-starts the real gateway (server/target) N times per JVM flag set, with a
@@ -46,8 +46,8 @@ record StartupOptions(Path repo, Path dir, Path out, int runs, Duration load, Du
                         limit; 'none' for the machine's memory (default: 256m)
         --sets LIST     built-in flag sets (default: all): defaults (the JVM's own
                         ergonomics, the baseline, always measured), shipped
-                        (@deploy/jvm.options), g1, c1, cds, lean (shipped plus one change
-                        each; bench/README.md describes them)
+                        (@deploy/jvm.options), g1, c1, cds, cds-c1, lean (shipped
+                        plus one change each, cds-c1 two; bench/README.md describes them)
         --set NAME=OPTS a further flag set, e.g. --set "parallel=-XX:+UseParallelGC"
         --listener L    uds: Sink on a Unix socket, Health on a health-only TCP listener (the
                         sidecar); tcp: one TCP listener for both (default: uds)
