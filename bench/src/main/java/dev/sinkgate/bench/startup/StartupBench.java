@@ -131,15 +131,19 @@ public final class StartupBench {
         long idleRss = g.stats().rssBytes();
         long heap = Jcmd.heapUsedAfterGc(g.pid());
         boolean reset = g.stats().resetPeak();
+        double cpu0 = g.stats().cpuSeconds();
         SinkctlLoad.Result stream = SinkctlLoad.run(launch.address(), LOADED_ROUTE, Load.stream(2), RECORD_BYTES, load);
+        double cpu1 = g.stats().cpuSeconds();
         SinkctlLoad.Result unary = SinkctlLoad.run(launch.address(), LOADED_ROUTE, Load.unary(8), RECORD_BYTES, load);
+        double cpu2 = g.stats().cpuSeconds();
         long peak = g.stats().peakRssBytes();
         long start = g.lineAt(START_LINE);
         long ready = g.lineAt(READY_LINE);
         int exit = g.stop();
         return new StartupRun(set.name(), round, millis(t.listeningNanos()), start < 0 ? null : millis(start),
             millis(t.servingNanos()), ready < 0 ? null : millis(ready), startCpu, idleRss, heap, peak, reset,
-            stream.recordsPerSecond(), unary.recordsPerSecond(), stream.failed() + unary.failed(), exit, null);
+            stream.recordsPerSecond(), unary.recordsPerSecond(), perRecord(cpu1 - cpu0, stream.ok()),
+            perRecord(cpu2 - cpu1, unary.ok()), stream.failed() + unary.failed(), exit, null);
       } catch (IOException | RuntimeException e) {
         return StartupRun.failed(set.name(), round, e.getMessage() + (g.alive() ? "" : "; stderr: " + g.stderr()));
       }
@@ -213,6 +217,10 @@ public final class StartupBench {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  private static double perRecord(double cpuSeconds, long records) {
+    return records == 0 ? Double.NaN : cpuSeconds * 1e6 / records;
   }
 
   private static double millis(long nanos) {

@@ -51,7 +51,8 @@ record StartupResult(StartupOptions options, List<FlagSet> sets, List<StartupRun
   /** The figures of one flag set: each a {@link Stat} over its runs, and each ratio the median of per-round ratios. */
   record Summary(String set, int ok, int failed, Stat listeningMillis, Stat servingMillis, Stat readyLineMillis,
       Stat startCpuSeconds, Stat idleRssMib, Stat idleHeapMib, Stat loadedPeakRssMib, Stat streamRecordsPerSecond,
-      Stat unaryRecordsPerSecond, Stat servingRatio, Stat idleRssRatio, Stat idleHeapRatio, Stat loadedPeakRssRatio,
+      Stat unaryRecordsPerSecond, Stat streamCpuMicrosPerRecord, Stat unaryCpuMicrosPerRecord, Stat servingRatio,
+      Stat idleRssRatio, Stat idleHeapRatio, Stat loadedPeakRssRatio,
       Stat streamRatio, Stat unaryRatio) {}
 
   /** The files {@link #write} wrote. */
@@ -73,7 +74,8 @@ record StartupResult(StartupOptions options, List<FlagSet> sets, List<StartupRun
           stat(mine, StartupRun::readyLineMillis), stat(mine, StartupRun::startCpuSeconds),
           stat(mine, r -> StartupBench.mib(r.idleRssBytes())), stat(mine, r -> StartupBench.mib(r.idleHeapBytes())),
           stat(mine, r -> StartupBench.mib(r.loadedPeakRssBytes())), stat(mine, StartupRun::streamRecordsPerSecond),
-          stat(mine, StartupRun::unaryRecordsPerSecond),
+          stat(mine, StartupRun::unaryRecordsPerSecond), stat(mine, StartupRun::streamCpuMicrosPerRecord),
+          stat(mine, StartupRun::unaryCpuMicrosPerRecord),
           ratio(s.name(), StartupRun::servingMillis), ratio(s.name(), r -> (double) r.idleRssBytes()),
           ratio(s.name(), r -> (double) r.idleHeapBytes()), ratio(s.name(), r -> (double) r.loadedPeakRssBytes()),
           ratio(s.name(), StartupRun::streamRecordsPerSecond), ratio(s.name(), StartupRun::unaryRecordsPerSecond)));
@@ -119,15 +121,16 @@ record StartupResult(StartupOptions options, List<FlagSet> sets, List<StartupRun
     b.append("\nMedians, with the smallest and largest run in brackets (times in ms after the spawn of the JVM;"
         + " memory in MiB):\n\n");
     b.append("| set | runs ok | port open | SERVING | ready line | CPU s to SERVING | idle RSS | idle heap"
-        + " (after GC) | loaded peak RSS | stream rec/s | unary rec/s |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + " (after GC) | loaded peak RSS | stream rec/s | unary rec/s | CPU µs/rec stream | CPU µs/rec unary |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<Summary> summaries = summaries();
     for (Summary s : summaries) {
-      b.append(String.format(Locale.ROOT, "| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", s.set(),
+      b.append(String.format(Locale.ROOT, "| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", s.set(),
           s.ok(), s.ok() + s.failed(), range(s.listeningMillis(), "%.0f"), range(s.servingMillis(), "%.0f"),
           range(s.readyLineMillis(), "%.0f"), range(s.startCpuSeconds(), "%.2f"), range(s.idleRssMib(), "%.1f"),
           range(s.idleHeapMib(), "%.1f"), range(s.loadedPeakRssMib(), "%.1f"),
-          range(s.streamRecordsPerSecond(), "%.0f"), range(s.unaryRecordsPerSecond(), "%.0f")));
+          range(s.streamRecordsPerSecond(), "%.0f"), range(s.unaryRecordsPerSecond(), "%.0f"),
+          range(s.streamCpuMicrosPerRecord(), "%.1f"), range(s.unaryCpuMicrosPerRecord(), "%.1f")));
     }
     b.append("\nRatios against `defaults` (the median of the per-round ratios, range in brackets;"
         + " below 1 is less time or memory, or fewer records/s):\n\n");

@@ -15,16 +15,19 @@ package dev.sinkgate.bench.startup;
  * @param peakReset whether the kernel let the peak be reset (else it is the process's whole life)
  * @param streamRecordsPerSecond stream c2, 1 KiB records, accepted per second
  * @param unaryRecordsPerSecond unary c8, 1 KiB records, accepted per second
+ * @param streamCpuMicrosPerRecord the gateway's CPU (all its threads) per record accepted in the stream phase
+ * @param unaryCpuMicrosPerRecord the same in the unary phase
  * @param failed records the loads saw fail
  * @param exitCode the gateway's exit code after SIGTERM (0: a clean drain)
  * @param error why the run did not finish (null when it did); its other figures are then 0
  */
 record StartupRun(String set, int run, double listeningMillis, Double startLineMillis, double servingMillis,
     Double readyLineMillis, double startCpuSeconds, long idleRssBytes, long idleHeapBytes, long loadedPeakRssBytes,
-    boolean peakReset, double streamRecordsPerSecond, double unaryRecordsPerSecond, long failed, int exitCode, String error) {
+    boolean peakReset, double streamRecordsPerSecond, double unaryRecordsPerSecond, double streamCpuMicrosPerRecord,
+    double unaryCpuMicrosPerRecord, long failed, int exitCode, String error) {
 
   static StartupRun failed(String set, int run, String error) {
-    return new StartupRun(set, run, 0, null, 0, null, 0, 0, 0, 0, false, 0, 0, 0, -1, error);
+    return new StartupRun(set, run, 0, null, 0, null, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, -1, error);
   }
 
   boolean ok() {
