@@ -3,6 +3,7 @@ package dev.sinkgate.server;
 import dev.sinkgate.client.DataSink;
 import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.SinkGrpc;
+import dev.sinkgate.server.config.ConfigValues;
 import dev.sinkgate.server.grpc.DrainGate;
 import dev.sinkgate.server.grpc.SinkService;
 import dev.sinkgate.server.grpc.StreamLimits;
@@ -13,31 +14,36 @@ import dev.sinkgate.server.grpc.WriteRequestMarshaller;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.route.Router;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
-import dev.sinkgate.server.sink.RecordSink;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A running sinkgate: the gRPC server(s) in front of a {@link Router}.
  *
- * <p>Serves {@code sinkgate.v1.Sink}, {@code grpc.health.v1.Health} (overall as {@code ""}
- * and {@code sinkgate.v1.Sink}, and per route as {@code sinkgate.v1.Sink/ROUTE}) and
- * server reflection. The service never blocks the transport's threads, so it runs on the
+ * <p>Serves {@code sinkgate.v1.Sink}, {@code grpc.health.v1.Health} and server reflection,
+ * over TCP and over Unix domain sockets ({@link UnixSockets}), and optionally only the
+ * health service on a TCP address of its own ({@link Builder#healthListen}, for kubelet's
+ * probes). Health names ({@link GatewayHealth}): readiness as {@code ""} and
+ * {@code sinkgate.v1.Sink}, SERVING once every route is open; per route as
+ * {@code sinkgate.v1.Sink/ROUTE}; and {@code liveness}, SERVING while the servers run. The service never blocks the transport's threads, so it runs on the
  * event loop ({@code directExecutor}); sinks do their blocking work on threads they own.
  * Given {@link Builder#metricsListen}, it also serves its {@link #metrics()} as Prometheus
  * text over HTTP, until the drain has shut the gRPC servers down.
@@ -54,12 +60,16 @@ public final class Gateway implements AutoCloseable {
   private final Router router;
   private final DrainGate gate = new DrainGate();
   private final SinkService service;
-  private final HealthStatusManager health = new HealthStatusManager();
+  private final GatewayHealth health = new GatewayHealth();
   private final List<InetSocketAddress> listen;
+  private final UnixSockets unixSockets;
+  private final InetSocketAddress healthListen;
+  private final Consumer<String> warnings;
   private final String inProcessName;
   private final Duration drainTimeout;
   private final int maxMessageBytes;
   private final List<Server> servers = new ArrayList<>();
+  private Server healthServer;
   private final SinkMetrics metrics;
   private final InetSocketAddress metricsListen;
   private volatile MetricsServer metricsServer;
@@ -68,7 +78,12 @@ public final class Gateway implements AutoCloseable {
 
   private Gateway(Builder b) {
     this.router = b.router != null ? b.router : new Router(b.routes);
-    this.listen = List.copyOf(b.listen);
+    this.listen = b.listen.stream().filter(InetSocketAddress.class::isInstance).map(InetSocketAddress.class::cast)
+        .toList();
+    List<Path> paths = UnixSockets.pathsOf(b.listen);
+    this.unixSockets = paths.isEmpty() ? null : new UnixSockets(paths, b.socketMode);
+    this.healthListen = b.healthListen;
+    this.warnings = b.warnings;
     this.inProcessName = b.inProcessName;
     this.drainTimeout = b.drainTimeout;
     this.service = new SinkService(router, b.streamLimits);
@@ -109,47 +124,75 @@ public final class Gateway implements AutoCloseable {
         for (SocketAddress a : listen.subList(1, listen.size())) {
           nb.addListenAddress(a);
         }
-        nb.permitKeepAliveTime(10, TimeUnit.SECONDS);
         servers.add(configure(nb).build().start());
+      }
+      if (unixSockets != null) {
+        servers.add(configure(unixSockets.serverBuilder(warnings)).build().start());
+        unixSockets.bound();
       }
       if (inProcessName != null) {
         servers.add(configure(InProcessServerBuilder.forName(inProcessName)).build().start());
+      }
+      if (healthListen != null) {
+        // Only the health service: the probe port on the pod's network exposes no Sink.
+        healthServer = NettyServerBuilder.forAddress(healthListen).directExecutor()
+            .addService(health.service()).build().start();
       }
       if (metricsListen != null) {
         metricsServer = MetricsServer.start(metricsListen, () -> PrometheusText.format(metrics.snapshot()));
       }
     } catch (IOException | RuntimeException e) {
-      for (Server s : servers) {
+      for (Server s : allServers()) {
         s.shutdownNow();
+      }
+      if (unixSockets != null) {
+        unixSockets.close();
       }
       router.close();
       throw e;
     }
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(HEALTH_SERVICE, ServingStatus.SERVING);
-    for (Route route : router.routes().values()) {
-      RecordSink sink = route.sink();
-      String name = healthName(route.name());
-      // A listener may fire before the first status is set: both set the sink's current state.
-      sink.onHealthChange(() -> health.setStatus(name, servingStatus(sink)));
-      health.setStatus(name, servingStatus(sink));
-    }
+    health.start(router.routes().values());
     return this;
   }
 
-  private static ServingStatus servingStatus(RecordSink sink) {
-    return sink.healthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  /**
+   * Completes once every route is open and health answers SERVING (at once when no route
+   * has anything to wait for; a remote route waits for its first connection).
+   */
+  public CompletionStage<Void> ready() {
+    return health.ready();
+  }
+
+  private List<Server> allServers() {
+    List<Server> all = new ArrayList<>(servers);
+    if (healthServer != null) {
+      all.add(healthServer);
+    }
+    return all;
   }
 
   private ServerBuilder<?> configure(ServerBuilder<?> b) {
+    if (b instanceof NettyServerBuilder nb) {
+      nb.permitKeepAliveTime(10, TimeUnit.SECONDS);
+    }
     return b.directExecutor()
         .maxInboundMessageSize(maxMessageBytes)
         .addService(ServerInterceptors.intercept(WriteRequestMarshaller.bind(service), gate))
-        .addService(health.getHealthService())
+        .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance());
   }
 
-  /** The TCP addresses actually bound (port 0 resolved). */
+  /** The Unix socket files the gateway serves on. */
+  public List<Path> socketPaths() {
+    return unixSockets == null ? List.of() : unixSockets.paths();
+  }
+
+  /** Where the health-only listener is bound (port 0 resolved), if the builder was given {@link Builder#healthListen}. */
+  public Optional<InetSocketAddress> healthAddress() {
+    return Optional.ofNullable(healthServer).map(s -> (InetSocketAddress) s.getListenSockets().get(0));
+  }
+
+  /** The TCP addresses the Sink service is bound to (port 0 resolved). */
   public List<InetSocketAddress> boundAddresses() {
     List<InetSocketAddress> out = new ArrayList<>();
     for (Server s : servers) {
@@ -197,7 +240,7 @@ public final class Gateway implements AutoCloseable {
     final long deadline = System.nanoTime() + timeout.toNanos();
     boolean clean = false;
     boolean interrupted = false;
-    health.enterTerminalState();
+    health.drain();
     // Streams first: once new calls are refused, every open stream is already draining.
     service.drainStreams();
     gate.startDraining();
@@ -209,11 +252,12 @@ public final class Gateway implements AutoCloseable {
     // Every Sink call has finished (or the timeout passed). What may still be open are
     // health watches and reflection streams: give them a moment, then cut them, so a
     // watcher cannot hold shutdown for the whole grace period.
-    for (Server s : servers) {
+    List<Server> all = allServers();
+    for (Server s : all) {
       s.shutdown();
     }
     long grace = Math.min(Math.max(0, deadline - System.nanoTime()), TimeUnit.MILLISECONDS.toNanos(500));
-    for (Server s : servers) {
+    for (Server s : all) {
       try {
         if (interrupted || !s.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
           s.shutdownNow();
@@ -224,7 +268,11 @@ public final class Gateway implements AutoCloseable {
         s.shutdownNow();
       }
     }
+    health.stop();
     try {
+      if (unixSockets != null) {
+        unixSockets.close();
+      }
       // Up until the servers are down, so a scrape during the drain sees the last answers.
       if (metricsServer != null) {
         metricsServer.close();
@@ -248,7 +296,10 @@ public final class Gateway implements AutoCloseable {
   public static final class Builder {
     private final Router router;
     private final List<Route> routes = new ArrayList<>();
-    private final List<InetSocketAddress> listen = new ArrayList<>();
+    private final List<SocketAddress> listen = new ArrayList<>();
+    private Set<PosixFilePermission> socketMode = ConfigValues.DEFAULT_SOCKET_MODE;
+    private InetSocketAddress healthListen;
+    private Consumer<String> warnings = w -> {};
     private String inProcessName;
     private Duration drainTimeout = Duration.ofSeconds(20);
     private StreamLimits streamLimits = StreamLimits.DEFAULT;
@@ -283,9 +334,36 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Serves over TCP on these addresses (one server, several listen sockets). */
-    public Builder listen(List<InetSocketAddress> addresses) {
-      listen.addAll(addresses);
+    /**
+     * Serves on these addresses: {@link InetSocketAddress}es over TCP (one server, several
+     * listen sockets) and {@link java.net.UnixDomainSocketAddress}es over Unix sockets.
+     */
+    public Builder listen(List<? extends SocketAddress> addresses) {
+      for (SocketAddress a : addresses) {
+        if (!(a instanceof InetSocketAddress) && !(a instanceof java.net.UnixDomainSocketAddress)) {
+          throw new IllegalArgumentException("listen: " + a + " (expected: an InetSocketAddress or a"
+              + " UnixDomainSocketAddress)");
+        }
+        listen.add(a);
+      }
+      return this;
+    }
+
+    /** The permissions every Unix socket file gets once bound (default {@code rw-rw----}, 0660). */
+    public Builder socketMode(Set<PosixFilePermission> mode) {
+      this.socketMode = Set.copyOf(mode);
+      return this;
+    }
+
+    /** Also serves only {@code grpc.health.v1.Health} on this TCP address (for kubelet's gRPC probes). */
+    public Builder healthListen(InetSocketAddress address) {
+      this.healthListen = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** Where start-up warnings go (a stale socket file removed, say); by default nowhere. */
+    public Builder warnings(Consumer<String> warnings) {
+      this.warnings = Objects.requireNonNull(warnings, "warnings");
       return this;
     }
 

@@ -12,19 +12,24 @@ import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The {@code sinkgate} command.
  *
  * <pre>
- * sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION] [--metrics-listen HOST:PORT]
+ * sinkgate serve [--config FILE] [--listen HOST:PORT|unix:///PATH]... [--socket-mode MODE]
+ *                [--drain-timeout DURATION] [--metrics-listen HOST:PORT] [--health-listen HOST:PORT]
  * sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
  * sinkgate log verify PATH [--format text|json]
  * sinkgate log repair PATH [--dry-run]
@@ -40,15 +45,20 @@ public final class Main {
   static final Duration FOLLOW_POLL_INTERVAL = Duration.ofMillis(200);
 
   static final String USAGE_TEXT = """
-      usage: sinkgate serve [--config FILE] [--listen HOST:PORT]... [--drain-timeout DURATION]
-                            [--metrics-listen HOST:PORT]
+      usage: sinkgate serve [--config FILE] [--listen HOST:PORT|unix:///PATH]... [--socket-mode MODE]
+                            [--drain-timeout DURATION] [--metrics-listen HOST:PORT]
+                            [--health-listen HOST:PORT]
              sinkgate log cat PATH [--format json|raw] [--from OFFSET] [--follow]
              sinkgate log verify PATH [--format text|json]
              sinkgate log repair PATH [--dry-run]
 
         serve      run the gateway; without --config it serves the embedded default:
                    route 'default' to a file log under ./data/default, on 127.0.0.1:50051;
-                   --metrics-listen serves counters on http://HOST:PORT/metrics (Prometheus)
+                   --listen takes TCP addresses and Unix sockets (unix:///run/sinkgate/sink.sock,
+                   created with --socket-mode, default 0660, and removed at exit);
+                   --metrics-listen serves counters on http://HOST:PORT/metrics (Prometheus);
+                   --health-listen serves only grpc.health.v1 (for kubelet probes): '' and
+                   sinkgate.v1.Sink are SERVING once every route is open, 'liveness' while up
         log cat    print the records of a file log: one JSON object per record (offset,
                    timestamp, key, headers, base64 data), or the raw data, one per line;
                    --follow keeps printing records as they are appended, until Ctrl-C
@@ -90,14 +100,18 @@ public final class Main {
 
   private static int serve(Args a, PrintStream out, PrintStream err) throws UsageException, ConfigException {
     String configFile = null;
-    List<InetSocketAddress> listen = new ArrayList<>();
+    List<SocketAddress> listen = new ArrayList<>();
+    Set<PosixFilePermission> socketMode = null;
     Duration drainTimeout = null;
     InetSocketAddress metricsListen = null;
+    InetSocketAddress healthListen = null;
     while (a.hasNext()) {
       String flag = a.next();
       switch (flag) {
         case "--config" -> configFile = a.value(flag);
-        case "--listen" -> listen.add(a.parse(flag, ConfigValues::listenAddress));
+        case "--listen" -> listen.add(a.parse(flag, ConfigValues::serveAddress));
+        case "--socket-mode" -> socketMode = a.parse(flag, ConfigValues::socketMode);
+        case "--health-listen" -> healthListen = a.parse(flag, ConfigValues::listenAddress);
         case "--drain-timeout" -> drainTimeout = a.parse(flag, ConfigValues::duration);
         case "--metrics-listen" -> metricsListen = a.parse(flag, ConfigValues::listenAddress);
         default -> throw new UsageException("unknown option '" + flag + "' for serve");
@@ -113,13 +127,23 @@ public final class Main {
     if (metricsListen != null) {
       config = config.withMetricsListen(metricsListen);
     }
+    if (healthListen != null) {
+      config = config.withHealthListen(healthListen);
+    }
+    if (socketMode != null) {
+      config = config.withSocketMode(socketMode);
+    }
 
     Gateway gateway;
     try {
       Router router = Routes.open(config.sinks(), out, w -> err.println("sinkgate: warning: " + w));
-      Gateway.Builder builder = Gateway.builder(router).listen(config.listen()).drainTimeout(config.drainTimeout());
+      Gateway.Builder builder = Gateway.builder(router).listen(config.listen()).socketMode(config.socketMode())
+          .drainTimeout(config.drainTimeout()).warnings(w -> err.println("sinkgate: warning: " + w));
       if (config.metricsListen() != null) {
         builder.metricsListen(config.metricsListen());
+      }
+      if (config.healthListen() != null) {
+        builder.healthListen(config.healthListen());
       }
       gateway = builder.build().start();
     } catch (IOException e) {
@@ -133,11 +157,19 @@ public final class Main {
     // Any other way out of the JVM still drains and closes the sinks (drain is idempotent).
     Runtime.getRuntime().addShutdownHook(new Thread(() -> g.drain(c.drainTimeout()), "sinkgate-shutdown"));
 
-    List<String> addresses = gateway.boundAddresses().stream().map(Main::format).toList();
+    List<String> addresses = new ArrayList<>();
+    gateway.boundAddresses().forEach(t -> addresses.add(ConfigValues.format(t)));
+    gateway.socketPaths().forEach(p -> addresses.add(ConfigValues.format(UnixDomainSocketAddress.of(p))));
     err.println("sinkgate: serving routes " + gateway.router().names() + " from " + config.source()
         + " on " + String.join(", ", addresses) + " (transport " + (Epoll.isAvailable() ? "epoll" : "nio") + ")"
-        + gateway.metricsAddress().map(m -> ", metrics on http://" + format(m) + MetricsServer.PATH).orElse(""));
+        + gateway.healthAddress().map(h -> ", health on " + ConfigValues.format(h)).orElse("")
+        + gateway.metricsAddress().map(m -> ", metrics on http://" + ConfigValues.format(m) + MetricsServer.PATH)
+            .orElse(""));
     err.flush();
+    gateway.ready().thenRun(() -> {
+      err.println("sinkgate: ready: every route is open");
+      err.flush();
+    });
 
     boolean interrupted = false;
     while (true) {
@@ -286,11 +318,6 @@ public final class Main {
     } catch (IOException e) {
       return readFailed(path, e, err);
     }
-  }
-
-  private static String format(InetSocketAddress a) {
-    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
   /** A command line mistake; the message says what was given and what was expected. */

@@ -2,6 +2,7 @@ package dev.sinkgate.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.server.log.LogReader;
 import dev.sinkgate.server.log.LogRecord;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,6 +25,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,13 +37,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGTERM on a real gateway process while a WriteStream is busy: the drain must
  * acknowledge exactly what it stored, end the stream with UNAVAILABLE, sync the log and
- * exit 0. A child process because only a process gets a signal and an exit code.
+ * exit 0. A child process because only a process gets a signal and an exit code. Over TCP
+ * and over a Unix socket, as a pod's termination does it to a sidecar, whose socket file
+ * must be gone afterwards.
  */
 class SigtermDrainTest {
   /** Acked before the signal: enough that the signal lands mid-stream, with group commits in flight. */
@@ -68,16 +75,21 @@ class SigtermDrainTest {
     }
   }
 
-  @Test
-  void sigtermDuringWriteStream_acknowledgesEveryStoredRecordAndExitsZero() throws Exception {
+  @ParameterizedTest(name = "over {0}")
+  @ValueSource(strings = {"tcp", "unix"})
+  void sigtermDuringWriteStream_acknowledgesEveryStoredRecordAndExitsZero(String transport) throws Exception {
     Path logDir = tmp.resolve("log");
     Path config = tmp.resolve("sinkgate.yaml");
+    Path socket = tmp.resolve("sink.sock");
     Files.writeString(config, "listen: [\"127.0.0.1:0\"]\n"
         + "sinks:\n"
         + "  default: { type: file, path: \"" + logDir + "\", fsync: always }\n");
     long started = System.nanoTime();
-    gateway = GatewayProcess.serve(config, tmp, START, "--drain-timeout", DRAIN.toSeconds() + "s");
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+    gateway = GatewayProcess.serve(config, tmp, START, "--drain-timeout", DRAIN.toSeconds() + "s",
+        "--listen", "unix://" + socket);
+    channel = transport.equals("unix")
+        ? Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build()
+        : NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
 
     StreamWriter writer = new StreamWriter();
     SinkGrpc.newStub(channel).writeStream(writer);
@@ -122,6 +134,7 @@ class SigtermDrainTest {
     assertEquals(0, exitCode, () -> "exit code after SIGTERM; stderr:\n" + stderr);
     assertTrue(stderr.contains("sinkgate: draining (up to " + DRAIN.toMillis() + " ms)"), stderr);
     assertTrue(stderr.contains("sinkgate: drained; every sink flushed and closed"), stderr);
+    assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the socket file is gone after the exit");
     System.err.printf("SigtermDrainTest: %d records sent (%d before SIGTERM), %d acked (%d before SIGTERM) in %d acks;"
             + " start and write %d ms, SIGTERM to stream end %d ms, SIGTERM to exit %d ms%n",
         writer.sent.get(), sentBeforeSigterm, acked, ackedBeforeSigterm, acks.size(), millis(started, signalled),

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,9 +38,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * was found and what was expected, and suggest the nearest known key for a typo.
  *
  * <pre>
- * listen: ["127.0.0.1:50051"]       # or a single string
+ * listen: ["127.0.0.1:50051", "unix:///var/run/sinkgate/sink.sock"]  # or a single string
+ * socket_mode: "0660"               # of the Unix socket files; default 0660
  * drain_timeout: 20s
  * metrics: { listen: "127.0.0.1:9464" }  # GET /metrics, Prometheus text; absent: no endpoint
+ * health: { listen: "0.0.0.0:8086" }     # grpc.health.v1 only, for kubelet probes; absent: none
  * sinks:
  *   default: { type: file, path: ./data/default }
  *   audit:   { type: file, path: ./data/audit, max_record_bytes: 65536, fsync: always }
@@ -55,7 +59,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Relative paths are resolved against the gateway's working directory.
  */
 public final class ConfigLoader {
-  static final List<String> TOP_KEYS = List.of("listen", "drain_timeout", "metrics", "sinks");
+  static final List<String> TOP_KEYS = List.of("listen", "socket_mode", "drain_timeout", "metrics", "health", "sinks");
   public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 50051);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
   static final int DEFAULT_QUEUE_RECORDS = 4096;
@@ -118,9 +122,13 @@ public final class ConfigLoader {
     }
     Map<String, NodeTuple> top = mapping(root, "the top level", TOP_KEYS);
 
-    List<InetSocketAddress> listen = List.of(DEFAULT_LISTEN);
+    List<SocketAddress> listen = List.of(DEFAULT_LISTEN);
     if (top.containsKey("listen")) {
       listen = listen(top.get("listen").getValueNode());
+    }
+    Set<PosixFilePermission> socketMode = ConfigValues.DEFAULT_SOCKET_MODE;
+    if (top.containsKey("socket_mode")) {
+      socketMode = convert(top.get("socket_mode").getValueNode(), "socket_mode", ConfigValues::socketMode);
     }
     Duration drain = DEFAULT_DRAIN_TIMEOUT;
     if (top.containsKey("drain_timeout")) {
@@ -129,7 +137,14 @@ public final class ConfigLoader {
     }
     InetSocketAddress metricsListen = null;
     if (top.containsKey("metrics")) {
-      metricsListen = metricsListen(top.get("metrics").getValueNode());
+      metricsListen = endpointListen(top.get("metrics").getValueNode(), "metrics",
+          "the HTTP endpoint's host:port, e.g. metrics: { listen: \"127.0.0.1:9464\" }; no 'metrics' key means no endpoint");
+    }
+    InetSocketAddress healthListen = null;
+    if (top.containsKey("health")) {
+      healthListen = endpointListen(top.get("health").getValueNode(), "health",
+          "the health listener's host:port, e.g. health: { listen: \"0.0.0.0:8086\" }; no 'health' key means"
+          + " health is served only on the gRPC listeners");
     }
     NodeTuple sinksTuple = top.get("sinks");
     if (sinksTuple == null) {
@@ -145,24 +160,23 @@ public final class ConfigLoader {
       sinks.add(sink(e.getKey(), e.getValue()));
     }
     tees.check(sinks);
-    return new GatewayConfig(source, listen, drain, List.copyOf(sinks), metricsListen);
+    return new GatewayConfig(source, listen, socketMode, drain, sinks, metricsListen, healthListen);
   }
 
-  /** {@code metrics: { listen: HOST:PORT }}: where the HTTP metrics endpoint listens. */
-  private InetSocketAddress metricsListen(Node node) throws ConfigException {
-    Map<String, NodeTuple> keys = mapping(node, "metrics", List.of("listen"));
+  /** {@code metrics: { listen: HOST:PORT }} or {@code health: { listen: HOST:PORT }}: where that endpoint listens. */
+  private InetSocketAddress endpointListen(Node node, String key, String expected) throws ConfigException {
+    Map<String, NodeTuple> keys = mapping(node, key, List.of("listen"));
     NodeTuple t = keys.get("listen");
     if (t == null) {
-      throw error(node, "metrics", "missing key 'listen' (expected: the HTTP endpoint's host:port,"
-          + " e.g. metrics: { listen: \"127.0.0.1:9464\" }; no 'metrics' key means no endpoint)");
+      throw error(node, key, "missing key 'listen' (expected: " + expected + ")");
     }
-    return convert(t.getValueNode(), "metrics.listen", ConfigValues::listenAddress);
+    return convert(t.getValueNode(), key + ".listen", ConfigValues::listenAddress);
   }
 
-  private List<InetSocketAddress> listen(Node node) throws ConfigException {
-    List<InetSocketAddress> out = new ArrayList<>();
-    for (Node item : list(node, "listen", "one or more host:port")) {
-      out.add(convert(item, "listen", ConfigValues::listenAddress));
+  private List<SocketAddress> listen(Node node) throws ConfigException {
+    List<SocketAddress> out = new ArrayList<>();
+    for (Node item : list(node, "listen", "one or more host:port or unix:///path.sock")) {
+      out.add(convert(item, "listen", ConfigValues::serveAddress));
     }
     return List.copyOf(out);
   }

@@ -9,10 +9,13 @@ import dev.sinkgate.server.sink.Accepted;
 import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -48,6 +51,7 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
   private final Duration timeout;
   private final String targets;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CompletableFuture<Void> opened = new CompletableFuture<>();
 
   /**
    * Forwards to {@code client}, which this sink then owns.
@@ -65,6 +69,26 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
     }
     this.timeout = timeout;
     this.targets = client.target();
+    if (client.channel() instanceof ManagedChannel channel) {
+      awaitConnected(channel, channel.getState(true)); // resolve and connect now, not on the first record
+    } else {
+      opened.complete(null); // a channel someone else manages: theirs to connect
+    }
+  }
+
+  /** Completes {@link #opened} the first time {@code channel} is READY. */
+  private void awaitConnected(ManagedChannel channel, ConnectivityState state) {
+    if (state == ConnectivityState.READY) {
+      opened.complete(null);
+    } else if (state != ConnectivityState.SHUTDOWN) {
+      channel.notifyWhenStateChanged(state, () -> awaitConnected(channel, channel.getState(true)));
+    }
+  }
+
+  /** Completes once the channel has connected to the downstream for the first time. */
+  @Override
+  public CompletionStage<Void> opened() {
+    return opened;
   }
 
   /**

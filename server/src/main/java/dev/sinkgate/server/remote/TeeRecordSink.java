@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -203,6 +204,13 @@ public final class TeeRecordSink implements RecordSink {
   }
 
   /** Stops accepting; the routes fed by this tee stay open (the router closes them). Idempotent. */
+  /** Open once every route it feeds is open. */
+  @Override
+  public CompletionStage<Void> opened() {
+    return CompletableFuture.allOf(routes.values().stream()
+        .map(r -> r.opened().toCompletableFuture()).toArray(CompletableFuture[]::new));
+  }
+
   @Override
   public void close() {
     closed = true;

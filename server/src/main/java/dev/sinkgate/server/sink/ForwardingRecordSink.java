@@ -2,6 +2,7 @@ package dev.sinkgate.server.sink;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A {@link RecordSink} that passes everything to another one: the base of decorators
@@ -23,6 +24,11 @@ public abstract class ForwardingRecordSink implements RecordSink {
   @Override
   public boolean healthy() {
     return delegate.healthy();
+  }
+
+  @Override
+  public CompletionStage<Void> opened() {
+    return delegate.opened();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.sinkgate.server.sink;
 
 import dev.sinkgate.client.DataSink;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The gateway's side of a sink: accepts a {@link Record} (data with key, headers and a
@@ -51,6 +52,16 @@ public interface RecordSink extends DataSink {
    */
   default long fsyncs() {
     return 0;
+  }
+
+  /**
+   * Completes once the sink is open for records: at once for a sink that opened in its
+   * constructor (a file log recovered its tail there), on the first connection to a remote
+   * downstream. The gateway reports itself ready (health SERVING) only once every route's
+   * sink is open. Never fails.
+   */
+  default CompletionStage<Void> opened() {
+    return CompletableFuture.completedFuture(null);
   }
 
   /** Registers {@code listener} to run (on any thread) whenever {@link #healthy()} may have changed. */
