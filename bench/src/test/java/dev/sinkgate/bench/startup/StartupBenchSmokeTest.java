@@ -24,16 +24,13 @@ class StartupBenchSmokeTest {
   /** The repository: surefire runs in bench/. */
   private static final Path REPO = Path.of("").toAbsolutePath().getParent();
 
-  /** tcp until the gateway has a health-only listener and Unix sockets (issue 7); then uds, the sidecar's. */
-  static final String LISTENER = "tcp";
-
   @TempDir
   Path dir;
 
   @Test
   void oneRun_reachesServing_readsEveryFigure_andWritesReportsThatParse() throws Exception {
     StartupOptions options = StartupOptions.parse(new String[] {"--runs", "1", "--load", "500ms", "--idle", "0s",
-        "--sets", "defaults", "--listener", StartupBenchSmokeTest.LISTENER, "--no-warmup", "--dir", dir.toString(), "--out", dir.resolve("out").toString()},
+        "--sets", "defaults", "--no-warmup", "--dir", dir.toString(), "--out", dir.resolve("out").toString()},
         REPO, dir);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     StartupResult result;
@@ -47,10 +44,12 @@ class StartupBenchSmokeTest {
     assertNull(run.error(), "the run failed; log:\n" + log);
     assertTrue(run.listeningMillis() > 0 && run.servingMillis() >= run.listeningMillis(), run.toString());
     assertTrue(run.startLineMillis() != null && run.startLineMillis() > 0, "no start-up line timed: " + run);
+    assertTrue(run.readyLineMillis() != null && run.readyLineMillis() > 0, "no 'sinkgate: ready' line timed: " + run);
     assertTrue(run.startCpuSeconds() > 0, run.toString());
     assertTrue(run.idleRssBytes() > run.idleHeapBytes() && run.idleHeapBytes() > 0, run.toString());
     assertTrue(run.loadedPeakRssBytes() > 0, run.toString());
     assertTrue(run.streamRecordsPerSecond() > 0 && run.unaryRecordsPerSecond() > 0, run.toString());
+    assertTrue(run.streamCpuMicrosPerRecord() > 0 && run.unaryCpuMicrosPerRecord() > 0, run.toString());
     assertEquals(0, run.failed(), run.toString());
     assertEquals(0, run.exitCode(), "the gateway did not drain cleanly on SIGTERM: " + run);
 
