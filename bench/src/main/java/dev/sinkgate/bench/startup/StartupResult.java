@@ -155,7 +155,7 @@ record StartupResult(StartupOptions options, List<FlagSet> sets, List<StartupRun
   /** Options without this machine's paths: the repository's and the run's scratch directory. */
   private List<String> display(List<String> jvmOptions) {
     return jvmOptions.stream().map(o -> o.replace(options.repo() + "/", "")
-        .replaceAll("\\S*/startup-bench-\\d+/", "SCRATCH/")).toList();
+        .replaceAll("[^\\s=]*/startup-bench-\\d+/", "SCRATCH/")).toList();
   }
 
   private static String range(Stat s, String format) {
