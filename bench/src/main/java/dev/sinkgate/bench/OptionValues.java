@@ -55,4 +55,15 @@ public final class OptionValues {
       throw new IllegalArgumentException(option + ": '" + s + "' (expected: a time like 15s, 500ms, 2m or 0.5)");
     }
   }
+
+  /** The words of {@code s}, split at white space (e.g. a list of JVM options). */
+  public static List<String> words(String s) {
+    List<String> out = new ArrayList<>();
+    for (String part : s.trim().split("\\s+")) {
+      if (!part.isEmpty()) {
+        out.add(part);
+      }
+    }
+    return out;
+  }
 }

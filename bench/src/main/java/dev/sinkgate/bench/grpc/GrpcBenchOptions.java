@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -162,22 +161,12 @@ record GrpcBenchOptions(Path dir, Path out, List<Integer> sizes, List<Integer> c
         case "--stream-messages" -> streamMessages = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--idle-streams" -> idleStreams = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
         case "--idle-connections" -> idleConnections = OptionValues.integer(OptionValues.value(args, ++i, arg), arg);
-        case "--server-jvm" -> jvm = split(OptionValues.value(args, ++i, arg));
+        case "--server-jvm" -> jvm = OptionValues.words(OptionValues.value(args, ++i, arg));
         default -> throw new IllegalArgumentException(arg + ": unknown option (expected one of those in --help)");
       }
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     return new GrpcBenchOptions(dir, out, sizes, concurrencies, streams, pairs, warmup, runWarmup, duration, targets, h2load,
         streamMessages, idleStreams, idleConnections, jvm, stamp);
-  }
-
-  private static List<String> split(String s) {
-    List<String> out = new ArrayList<>();
-    for (String part : s.trim().split("\\s+")) {
-      if (!part.isEmpty()) {
-        out.add(part);
-      }
-    }
-    return out;
   }
 }

@@ -1,5 +1,6 @@
 package dev.sinkgate.bench.grpc;
 
+import dev.sinkgate.bench.Jcmd;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
@@ -16,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Memory an idle connection and an idle stream cost a server: a fresh floor and a fresh
@@ -28,8 +27,6 @@ import java.util.regex.Pattern;
  * buffer pools); both are reported.
  */
 final class IdleMemory {
-  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
-
   /** Bytes per idle connection and per idle stream for one server. */
   record Result(String server, int connections, int streams, double heapPerConnection, double rssPerConnection,
       double heapPerStream, double rssPerStream) {}
@@ -136,23 +133,7 @@ final class IdleMemory {
 
   /** Heap used after a full GC, and RSS, in bytes. */
   private static long[] sample(ServerProcess server) throws IOException, InterruptedException {
-    jcmd(server.pid(), "GC.run");
-    String info = jcmd(server.pid(), "GC.heap_info");
-    Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
-      throw new IllegalStateException("jcmd GC.heap_info printed no 'used NK': " + info);
-    }
-    return new long[] {Long.parseLong(m.group(1)) * 1024, server.stats().rssBytes()};
-  }
-
-  private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + out);
-    }
-    return out;
+    return new long[] {Jcmd.heapUsedAfterGc(server.pid()), server.stats().rssBytes()};
   }
 
   private static final class Ignore implements StreamObserver<WriteAck> {

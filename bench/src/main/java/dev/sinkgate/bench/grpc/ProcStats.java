@@ -11,22 +11,22 @@ import java.util.List;
  * server's numbers include every thread it runs (event loops, GC, JIT) and nothing of the
  * load generator's.
  */
-final class ProcStats {
+public final class ProcStats {
   /** Clock ticks per second of {@code /proc/PID/stat}'s times: 100 on every Linux the JDK runs on. */
   private static final double TICKS_PER_SECOND = clockTicks();
 
   private final long pid;
 
-  ProcStats(long pid) {
+  public ProcStats(long pid) {
     this.pid = pid;
   }
 
-  long pid() {
+  public long pid() {
     return pid;
   }
 
   /** User + system CPU seconds the process has used so far (all its threads). */
-  double cpuSeconds() {
+  public double cpuSeconds() {
     String stat = read("stat");
     // The command name (field 2) is in parentheses and may hold spaces: count fields after ')'.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
@@ -35,12 +35,12 @@ final class ProcStats {
   }
 
   /** Resident set size now, in bytes ({@code VmRSS}). */
-  long rssBytes() {
+  public long rssBytes() {
     return statusKb("VmRSS:") * 1024;
   }
 
   /** The peak resident set size since start or since {@link #resetPeak()}, in bytes ({@code VmHWM}). */
-  long peakRssBytes() {
+  public long peakRssBytes() {
     return statusKb("VmHWM:") * 1024;
   }
 
@@ -49,7 +49,7 @@ final class ProcStats {
    * peak can be read per run. Returns false if the kernel refused (then the peak is the
    * process's whole life so far).
    */
-  boolean resetPeak() {
+  public boolean resetPeak() {
     try {
       Files.writeString(Path.of("/proc", Long.toString(pid), "clear_refs"), "5");
       return true;

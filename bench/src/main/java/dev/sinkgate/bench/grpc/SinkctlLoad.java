@@ -19,14 +19,14 @@ import java.util.Map;
  * whose latency counts from when each record was due; stream loads keep
  * {@code concurrency} WriteStreams busy with sinkctl's default window.
  */
-final class SinkctlLoad {
+public final class SinkctlLoad {
   /** One load: unary or stream, how many callers or streams, and a rate (0 = closed loop). */
-  record Load(String mode, int concurrency, double rate) {
-    static Load unary(int concurrency) {
+  public record Load(String mode, int concurrency, double rate) {
+    public static Load unary(int concurrency) {
       return new Load("unary", concurrency, 0);
     }
 
-    static Load stream(int streams) {
+    public static Load stream(int streams) {
       return new Load("stream", streams, 0);
     }
 
@@ -35,18 +35,18 @@ final class SinkctlLoad {
     }
 
     /** e.g. {@code unary c64}, {@code stream c2}, {@code unary c64 @ 12000/s}. */
-    String label() {
+    public String label() {
       return mode + " c" + concurrency + (rate > 0 ? String.format(Locale.ROOT, " @ %.0f/s", rate) : "");
     }
   }
 
   /** What sinkctl reported for one run. */
-  record Result(long ok, long failed, Map<String, Long> errors, double seconds, double recordsPerSecond,
+  public record Result(long ok, long failed, Map<String, Long> errors, double seconds, double recordsPerSecond,
       double megabytesPerSecond, double p50Millis, double p99Millis, double p999Millis, double maxMillis) {}
 
   private SinkctlLoad() {}
 
-  static Result run(String address, String sink, Load load, int size, Duration duration) {
+  public static Result run(String address, String sink, Load load, int size, Duration duration) {
     List<String> args = new ArrayList<>(List.of("bench", "--target", address, "--sink", sink,
         "--mode", load.mode(), "--concurrency", Integer.toString(load.concurrency()),
         "--size", Integer.toString(size), "--duration", duration.toMillis() + "ms",
