@@ -12,6 +12,8 @@ import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -80,6 +82,13 @@ public final class SinkClient implements AutoCloseable {
             StaticTargets.registry(targets));
     if (directExecutor) {
       builder.directExecutor();
+    }
+    if (targets.size() == 1 && targets.get(0).regionMatches(true, 0, "unix:", 0, 5)
+        && builder instanceof NettyChannelBuilder netty) {
+      // grpc-java asks every connection for TCP keep-alive; a Unix socket has none, and Netty
+      // would log "Unknown channel option 'SO_KEEPALIVE'" for each one. (HTTP/2 keep-alive pings
+      // are separate and unaffected.)
+      netty.withOption(ChannelOption.SO_KEEPALIVE, null);
     }
     return builder.defaultLoadBalancingPolicy("round_robin").build();
   }

@@ -1,6 +1,7 @@
 package dev.sinkgate.server;
 
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -90,7 +91,10 @@ final class UnixSockets implements AutoCloseable {
     for (Path p : bindPaths.subList(1, bindPaths.size())) {
       b.addListenAddress(new DomainSocketAddress(p.toString()));
     }
-    return b.channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loops).workerEventLoopGroup(loops);
+    return b.channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loops).workerEventLoopGroup(loops)
+        // grpc-java asks every accepted connection for TCP keep-alive, which a Unix socket has
+        // not: without this, Netty logs "Unknown channel option 'SO_KEEPALIVE'" per connection.
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null);
   }
 
   /**

@@ -109,6 +109,37 @@ class UnixSocketGatewayTest {
   }
 
   @Test
+  void writesOverTheSocket_logNoNettyWarnings_onClientOrServer() throws Exception {
+    // grpc-java sets TCP keep-alive on every connection, client and server side; on a Unix
+    // socket Netty would warn "Unknown channel option 'SO_KEEPALIVE'" once per connection.
+    java.util.logging.Logger netty = java.util.logging.Logger.getLogger("io.netty");
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler recorder = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(r.getLoggerName() + ": " + r.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    netty.addHandler(recorder);
+    Path socket = tmp.resolve("quiet.sock");
+    try (Gateway g = gateway(socket, tmp.resolve("log"), new ArrayList<>(), null);
+        SinkClient uds = SinkClient.builder(target(socket)).deadline(WAIT).build()) {
+      assertEquals(5, uds.write("default", "quiet".getBytes(StandardCharsets.UTF_8)).getWritten());
+    } finally {
+      netty.removeHandler(recorder);
+    }
+    assertEquals(List.of(), warnings, "Netty warnings while a client wrote over a Unix socket (either side)");
+  }
+
+  @Test
   void socketFile_getsTheConfiguredMode() throws Exception {
     for (String mode : new String[] {null, "0600", "0666"}) {
       Path socket = tmp.resolve("mode-" + mode + ".sock");
