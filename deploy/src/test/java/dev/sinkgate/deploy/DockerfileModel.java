@@ -71,6 +71,64 @@ record DockerfileModel(List<Stage> stages) {
     return null;
   }
 
+  /**
+   * The words of a RUN's shell form that is one simple command: blanks split, single and
+   * double quotes group (without escapes inside). Expansions, operators and redirections fail:
+   * a test that runs the command must run what the build runs.
+   */
+  static List<String> shellWords(String command) {
+    List<String> words = new ArrayList<>();
+    StringBuilder word = null;
+    char quote = 0;
+    for (char c : command.toCharArray()) {
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          word.append(c);
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        word = word == null ? new StringBuilder() : word;
+      } else if (Character.isWhitespace(c)) {
+        if (word != null) {
+          words.add(word.toString());
+          word = null;
+        }
+      } else if ("$`;&|<>\\".indexOf(c) >= 0) {
+        throw new IllegalArgumentException("RUN " + command + ": '" + c
+            + "' (expected: one simple command, words and quotes only)");
+      } else {
+        word = word == null ? new StringBuilder() : word;
+        word.append(c);
+      }
+    }
+    if (quote != 0) {
+      throw new IllegalArgumentException("RUN " + command + ": unterminated " + quote + " quote");
+    }
+    if (word != null) {
+      words.add(word.toString());
+    }
+    return words;
+  }
+
+  /** The words of the runtime stage's one RUN that runs {@code contextFile}, a file a COPY puts in the image. */
+  List<String> runOf(String contextFile) {
+    List<String> destinations = runtime().copies().stream()
+        .filter(c -> c.from() == null && c.sources().equals(List.of(contextFile))).map(Copy::destination).toList();
+    if (destinations.size() != 1) {
+      throw new AssertionError(contextFile + " is COPYed into the runtime stage " + destinations.size()
+          + " times (expected: once) " + destinations);
+    }
+    List<List<String>> runs = runtime().runs().stream().map(DockerfileModel::shellWords)
+        .filter(w -> !w.isEmpty() && w.get(0).equals(destinations.get(0))).toList();
+    if (runs.size() != 1) {
+      throw new AssertionError("the runtime stage runs " + destinations.get(0) + " (" + contextFile + ") "
+          + runs.size() + " times (expected: one RUN)");
+    }
+    return runs.get(0);
+  }
+
   private static List<String> instructions(String text) {
     List<String> out = new ArrayList<>();
     StringBuilder pending = new StringBuilder();

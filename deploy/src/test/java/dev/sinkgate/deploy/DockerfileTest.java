@@ -1,8 +1,10 @@
 package dev.sinkgate.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,10 +21,12 @@ import org.junit.jupiter.api.Test;
  * What can be checked of deploy/Dockerfile without a Docker engine: the runtime stage holds
  * only what the Maven build produces (as the modules' poms lay it out) and files of deploy/;
  * it runs as a numeric non-root user; ENTRYPOINT and the sinkctl launcher name files the
- * image has and main classes the build has.
+ * image has and main classes the build has; the CDS archive ENTRYPOINT maps is the one the
+ * RUN of deploy/cds-train makes with ENTRYPOINT's options and class path (CdsTrainIT runs it).
  */
 class DockerfileTest {
   private static final Pattern BUILT = Pattern.compile("/src/(.+)/target/(.+)");
+  static final String SHARED_ARCHIVE = "-XX:SharedArchiveFile=";
   private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(:(\\d+))?");
 
   private final DockerfileModel docker = DockerfileModel.read(Repo.deploy().resolve("Dockerfile"));
@@ -92,6 +96,32 @@ class DockerfileTest {
     String mainClass = entrypoint.get(entrypoint.size() - 1);
     assertEquals("dev.sinkgate.server.Main", Class.forName(mainClass).getName());
     assertEquals(List.of("serve", "--config", "/etc/sinkgate/sinkgate.yaml"), docker.runtime().cmd());
+  }
+
+  @Test
+  void cdsArchive_isMadeByTheCopiedScriptWithEntrypointsOptionsAndClassPath() throws IOException {
+    CdsTrainRun run = CdsTrainRun.of(docker);
+    Path script = Repo.root().resolve(CdsTrainRun.SCRIPT);
+    assertTrue(Files.isExecutable(script), script + " is not executable (COPY keeps the mode)");
+    assertTrue(Files.readString(script, StandardCharsets.UTF_8).startsWith("#!/bin/sh\n"),
+        script + ": expected a POSIX shell script (#!/bin/sh), as the runtime image has no bash guarantee");
+
+    List<String> entrypoint = docker.runtime().entrypoint();
+    List<String> archives = entrypoint.stream().filter(a -> a.startsWith(SHARED_ARCHIVE)).toList();
+    assertEquals(1, archives.size(), "ENTRYPOINT " + entrypoint + ": expected one " + SHARED_ARCHIVE + "...");
+    assertEquals(archives.get(0).substring(SHARED_ARCHIVE.length()), run.option("--archive"),
+        "the archive ENTRYPOINT maps is the one the RUN makes");
+    assertTrue(entrypoint.indexOf(archives.get(0)) < entrypoint.indexOf("-cp"), "JVM options come before -cp");
+    // The archive fits only the options and class path it was made with: the same as ENTRYPOINT's, word for word.
+    assertEquals(entrypoint.get(entrypoint.indexOf("-cp") + 1), run.option("--class-path"), "class path");
+    String options = entrypoint.stream().filter(a -> a.startsWith("@")).findFirst().orElseThrow();
+    assertEquals(options.substring(1), run.option("--jvm-options"), "JVM options file");
+    assertNull(run.option("--java"), "the training must run the image's own java, as ENTRYPOINT does");
+    DockerfileModel.Copy sinkctl = docker.copyProviding(run.option("--sinkctl"));
+    assertNotNull(sinkctl, "--sinkctl " + run.option("--sinkctl") + " is not in the image");
+    assertEquals(List.of("deploy/sinkctl"), sinkctl.sources(), "the sinkctl the training writes with");
+    assertFalse(Files.readString(Repo.deploy().resolve("jvm.options"), StandardCharsets.UTF_8).contains("SharedArchive"),
+        "deploy/jvm.options is shared with uses that have no archive: the archive flag belongs in ENTRYPOINT");
   }
 
   @Test

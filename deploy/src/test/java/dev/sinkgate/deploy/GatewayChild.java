@@ -13,15 +13,18 @@ import java.util.concurrent.TimeUnit;
  * The gateway as the image runs it — the Dockerfile's ENTRYPOINT followed by the container's
  * args — in a child JVM: {@code java} is this JVM's, the {@code @/app/jvm.options} argfile is
  * the deploy/ file the image copies there, and the class path is this test's (which holds the
- * server and its dependencies, as /app/lib does). Output goes to files in {@code dir}. Closing
- * kills it if it still runs.
+ * server and its dependencies, as /app/lib does), so ENTRYPOINT's {@code -XX:SharedArchiveFile}
+ * is left out: the image's archive fits only the image's class path (CdsTrainIT runs that
+ * one). Output goes to files in {@code dir}. Closing kills it if it still runs.
  */
 final class GatewayChild implements AutoCloseable {
   private final Process process;
+  private final Path stdout;
   private final Path stderr;
 
-  private GatewayChild(Process process, Path stderr) {
+  private GatewayChild(Process process, Path stdout, Path stderr) {
     this.process = process;
+    this.stdout = stdout;
     this.stderr = stderr;
   }
 
@@ -35,6 +38,10 @@ final class GatewayChild implements AutoCloseable {
       } else if (word.startsWith("@")) {
         DockerfileModel.Copy copy = image.copyProviding(word.substring(1));
         command.add("@" + Repo.root().resolve(copy.sources().get(0)));
+      } else if (word.startsWith(DockerfileTest.SHARED_ARCHIVE)) {
+        // The image's archive fits only the image's class path, and this child runs on the
+        // test's: left out, as the image would run without it. CdsTrainIT checks the archive.
+        continue;
       } else if (word.equals("-cp")) {
         command.add(word);
         command.add(System.getProperty("java.class.path"));
@@ -44,6 +51,11 @@ final class GatewayChild implements AutoCloseable {
       }
     }
     command.addAll(args);
+    return launch(command, dir);
+  }
+
+  /** Runs {@code command} (a whole java command line) in {@code dir}, its output to files there. */
+  static GatewayChild launch(List<String> command, Path dir) throws IOException {
     Path out = dir.resolve("gateway.stdout");
     Path err = dir.resolve("gateway.stderr");
     Process p = new ProcessBuilder(command).directory(dir.toFile())
@@ -51,7 +63,7 @@ final class GatewayChild implements AutoCloseable {
         .redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .start();
-    return new GatewayChild(p, err);
+    return new GatewayChild(p, out, err);
   }
 
   boolean alive() {
@@ -60,6 +72,25 @@ final class GatewayChild implements AutoCloseable {
 
   String stderr() throws IOException {
     return Files.exists(stderr) ? Files.readString(stderr, StandardCharsets.UTF_8) : "";
+  }
+
+  String stdout() throws IOException {
+    return Files.exists(stdout) ? Files.readString(stdout, StandardCharsets.UTF_8) : "";
+  }
+
+  /** Waits, polling within {@code timeout}, for a line of stderr that starts with {@code prefix}; fails if it exits first. */
+  void awaitStderrLine(String prefix, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (stderr().lines().noneMatch(l -> l.startsWith(prefix))) {
+      if (!process.isAlive()) {
+        throw new AssertionError("the gateway exited (" + process.exitValue() + ") before printing '" + prefix
+            + "'\n" + stderr() + stdout());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the gateway did not print '" + prefix + "' within " + timeout + "\n" + stderr());
+      }
+      Thread.sleep(20); // polling, bounded by the deadline above
+    }
   }
 
   /** SIGTERM, as kubelet stops a container; returns the exit code, or fails if it takes longer than {@code timeout}. */
