@@ -152,15 +152,7 @@ final class InteropProcesses {
      */
     List<InteropRecord> records() throws IOException {
       List<InteropRecord> out = new ArrayList<>();
-      if (!Files.exists(file)) {
-        return out;
-      }
-      byte[] bytes = Files.readAllBytes(file);
-      int end = bytes.length;
-      while (end > 0 && bytes[end - 1] != '\n') {
-        end--; // cut on bytes, not characters: the partial line may end inside a character
-      }
-      for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).lines().toList()) {
+      for (String line : completeLines(file)) {
         Object offset = JsonLine.object(line).get("offset");
         if (!Long.valueOf(out.size()).equals(offset)) {
           throw new AssertionError("line " + out.size() + " of " + file + " has offset " + offset + ": " + line);
@@ -185,6 +177,22 @@ final class InteropProcesses {
     public String toString() {
       return child + " on " + target();
     }
+  }
+
+  /**
+   * The complete lines of a file a running service appends to ({@code []} if there is none yet): a last
+   * line without its newline is one the service is still writing, and is left out.
+   */
+  static List<String> completeLines(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--; // cut on bytes, not characters: the partial line may end inside a character
+    }
+    return new String(bytes, 0, end, StandardCharsets.UTF_8).lines().toList();
   }
 
   /** The repository's root, from the system property surefire sets. */
