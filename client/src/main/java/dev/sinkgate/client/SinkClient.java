@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  *   audit.write("hello".getBytes(UTF_8));                         // blocking, with deadline and retries
  *   client.writeAsync(request).thenAccept(r -> ...);               // async
  *   try (StreamWriter w = client.openStream()) { w.write("audit", bytes); }  // streaming
+ *   WireSink foreign = client.bindMethod(BindingSpec.method("acme.audit.v1.AuditLog/Append")); // any bytes -> count method
  * }
  * }</pre>
  *
