@@ -107,10 +107,18 @@ final class ReflectionDescriptors {
     return ServerReflectionRequest.newBuilder();
   }
 
+  /** The services the server lists, for the message; best effort, as the message matters more. */
   private static String services(Session session) {
-    ServerReflectionResponse r = session.ask(request().setListServices("").build());
-    return r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName)
-        .sorted().collect(Collectors.joining(", "));
+    try {
+      ServerReflectionResponse r = session.ask(request().setListServices("").build());
+      if (r.hasErrorResponse()) {
+        return "not listed: " + r.getErrorResponse().getErrorMessage();
+      }
+      return r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName)
+          .sorted().collect(Collectors.joining(", "));
+    } catch (StatusRuntimeException e) {
+      return "not listed: " + e.getStatus();
+    }
   }
 
   private static void addFiles(FileDescriptorGraph graph, ServerReflectionResponse r, String source) {

@@ -155,6 +155,14 @@ class ReflectionSourceTest {
   }
 
   @Test
+  void unknownService_onAServerThatCannotListServices_stillSaysWhichServiceIsMissing() throws Exception {
+    SinkClient client = inProcess(new MinimalReflection(false, LedgerOuterClass.getDescriptor()), Duration.ofSeconds(5));
+    String m = assertThrows(BindingException.class,
+        () -> client.bindMethod(BindingSpec.method("acme.ledger.v1.Journal/Post"))).getMessage();
+    assertTrue(m.contains("has no service acme.ledger.v1.Journal (services: not listed: not found)"), m);
+  }
+
+  @Test
   void reflectionThatNeverAnswers_endsAtTheDeadline() throws Exception {
     SinkClient client = inProcess(new MinimalReflection(true), Duration.ofMillis(300));
     SinkException e = assertThrows(SinkException.class, () -> client.bindMethod(POST));
