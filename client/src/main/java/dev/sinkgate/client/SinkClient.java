@@ -7,12 +7,15 @@ import com.google.protobuf.ByteString;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.proto.v1.WriteResponse;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.netty.channel.ChannelOption;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  *   audit.write("hello".getBytes(UTF_8));                         // blocking, with deadline and retries
  *   client.writeAsync(request).thenAccept(r -> ...);               // async
  *   try (StreamWriter w = client.openStream()) { w.write("audit", bytes); }  // streaming
+ *   WireSink foreign = client.bindMethod(BindingSpec.method("acme.audit.v1.AuditLog/Append")); // any bytes -> count method
  * }
  * }</pre>
  *
@@ -56,7 +60,7 @@ public final class SinkClient implements AutoCloseable {
   private final String target;
   private volatile boolean closed;
   /** Calls waiting for a scheduled retry, with the failure to report if close() drops the retry. */
-  private final java.util.Map<CompletableFuture<WriteResponse>, SinkException> retrying =
+  private final java.util.Map<CompletableFuture<?>, SinkException> retrying =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private SinkClient(Builder b) {
@@ -175,17 +179,27 @@ public final class SinkClient implements AutoCloseable {
 
   /** Like {@link #writeAsync(WriteRequest)}, with {@code callDeadline} (retries included) instead of the client's. */
   public CompletableFuture<WriteResponse> writeAsync(WriteRequest request, Duration callDeadline) {
+    return callAsync(SinkGrpc.getWriteMethod(), request, callDeadline);
+  }
+
+  /**
+   * One unary call of any method on this client's channel, with this client's retries: the
+   * loop behind {@link #writeAsync} and behind sinks bound to foreign methods ({@link WireSink}),
+   * so every call the client makes retries, meets its deadline and fails the same way.
+   */
+  <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, Duration callDeadline) {
     checkOpen();
-    CompletableFuture<WriteResponse> result = new CompletableFuture<>();
-    attempt(request, 1, Deadline.after(callDeadline.toNanos(), TimeUnit.NANOSECONDS), result);
+    CompletableFuture<R> result = new CompletableFuture<>();
+    attempt(method, request, 1, Deadline.after(callDeadline.toNanos(), TimeUnit.NANOSECONDS), result);
     return result;
   }
 
-  private void attempt(WriteRequest request, int attempt, Deadline callDeadline, CompletableFuture<WriteResponse> result) {
-    var call = SinkGrpc.newFutureStub(channel).withDeadline(callDeadline).write(request);
+  private <Q, R> void attempt(MethodDescriptor<Q, R> method, Q request, int attempt, Deadline callDeadline,
+      CompletableFuture<R> result) {
+    var call = ClientCalls.futureUnaryCall(channel.newCall(method, CallOptions.DEFAULT.withDeadline(callDeadline)), request);
     Futures.addCallback(call, new FutureCallback<>() {
       @Override
-      public void onSuccess(WriteResponse r) {
+      public void onSuccess(R r) {
         result.complete(r);
       }
 
@@ -205,7 +219,7 @@ public final class SinkClient implements AutoCloseable {
         try {
           scheduler.schedule(() -> {
             retrying.remove(result);
-            attempt(request, attempt + 1, callDeadline, result);
+            attempt(method, request, attempt + 1, callDeadline, result);
           }, wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
           retrying.remove(result);
@@ -213,6 +227,32 @@ public final class SinkClient implements AutoCloseable {
         }
       }
     }, MoreExecutors.directExecutor());
+  }
+
+  /**
+   * Binds a foreign unary method shaped like the contract — a {@code bytes} field in, an
+   * integer count (or nothing) out — as a sink on this client's channel, with this client's
+   * deadline, retries and {@link SinkException}s. The method's types come from
+   * {@code spec}'s descriptor set, or else from the server's reflection service; they are
+   * checked here, once, and writes make no further lookups. Closing the sink does not close
+   * this client.
+   *
+   * @throws BindingException if the method does not exist or does not fit, saying why
+   * @throws SinkException if the server could not be asked (unreachable, deadline)
+   */
+  public WireSink bindMethod(BindingSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    checkOpen();
+    var service = spec.descriptorSet() != null
+        ? DescriptorSetFile.service(spec.descriptorSet(), spec.service())
+        : ReflectionDescriptors.service(channel, target, spec.service(),
+            Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    return new WireSink(this, MethodBinding.of(service, spec));
+  }
+
+  /** Each call's deadline, retries included. */
+  Duration deadline() {
+    return deadline;
   }
 
   /** Opens a WriteStream with the default window of 1024 records in flight. */
