@@ -123,7 +123,57 @@ final class FileDescriptorGraph {
       built.put(name, f);
       return f;
     } catch (DescriptorValidationException e) {
-      throw new BindingException(source + ": " + name + " is not a valid proto file: " + e.getMessage(), e);
+      FileDescriptor f = withUndeclaredImports(p, path);
+      if (f == null) {
+        throw new BindingException(source + ": " + name + " is not a valid proto file: " + e.getMessage(), e);
+      }
+      built.put(name, f);
+      return f;
+    }
+  }
+
+  /**
+   * {@code p} built with the other given files as its imports, then with the well-known ones
+   * too; null if neither works. Some reflection services list no imports at all, and name
+   * files by package rather than by path ({@code @grpc/reflection} 1.0.4 answers
+   * {@code acme_audit_v1.proto} with no dependencies, and sends the types it uses in
+   * {@code google_protobuf.proto}), so a file's imports are only known to be among the files
+   * the same answer gave.
+   */
+  private FileDescriptor withUndeclaredImports(FileDescriptorProto p, List<String> path) {
+    Map<String, FileDescriptor> deps = new LinkedHashMap<>();
+    path.add(p.getName());
+    try {
+      for (String dep : p.getDependencyList()) {
+        deps.put(dep, build(dep, path));
+      }
+      for (String other : protos.keySet()) {
+        if (!deps.containsKey(other) && !path.contains(other)) {
+          try {
+            deps.put(other, build(other, path));
+          } catch (BindingException notUsable) {
+            // A file that needs this one (or is broken) cannot be one of its imports.
+          }
+        }
+      }
+    } finally {
+      path.remove(path.size() - 1);
+    }
+    FileDescriptor f = buildWith(p, deps);
+    if (f == null) {
+      Map<String, FileDescriptor> withWellKnown = new LinkedHashMap<>(deps);
+      WELL_KNOWN.forEach(withWellKnown::putIfAbsent);
+      f = buildWith(p, withWellKnown);
+    }
+    return f;
+  }
+
+  private static FileDescriptor buildWith(FileDescriptorProto p, Map<String, FileDescriptor> deps) {
+    FileDescriptorProto widened = p.toBuilder().clearDependency().addAllDependency(deps.keySet()).build();
+    try {
+      return FileDescriptor.buildFrom(widened, deps.values().toArray(new FileDescriptor[0]));
+    } catch (DescriptorValidationException | IllegalArgumentException e) {
+      return null;
     }
   }
 }

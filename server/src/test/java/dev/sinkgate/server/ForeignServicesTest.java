@@ -333,7 +333,8 @@ class ForeignServicesTest {
     channel.awaitTermination(10, TimeUnit.SECONDS);
   }
 
-  private static byte[] everyByte() {
+  /** The 256 byte values, 0 to 255: a payload no text encoding survives unchanged. */
+  static byte[] everyByte() {
     byte[] data = new byte[512];
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) (i * 7);
