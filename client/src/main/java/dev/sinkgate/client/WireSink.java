@@ -1,6 +1,7 @@
 package dev.sinkgate.client;
 
 import com.google.protobuf.ByteString;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -67,12 +68,19 @@ public final class WireSink implements DataSink {
 
   /** Like {@link #write(ByteString, String, Map)}, without waiting. */
   public CompletableFuture<Long> writeAsync(ByteString data, String key, Map<String, String> headers) {
+    return writeAsync(data, key, headers, client.deadline());
+  }
+
+  /** Like {@link #writeAsync(ByteString, String, Map)}, with this call's own deadline (retries included). */
+  public CompletableFuture<Long> writeAsync(ByteString data, String key, Map<String, String> headers,
+      Duration callDeadline) {
     Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(callDeadline, "callDeadline");
     if (closed) {
       throw new IllegalStateException(this + " is closed");
     }
     int length = data.size();
-    return client.callAsync(binding.grpcMethod(), binding.request(data, key, headers), client.deadline())
+    return client.callAsync(binding.grpcMethod(), binding.request(data, key, headers), callDeadline)
         .thenApply(reply -> binding.count(reply, length));
   }
 

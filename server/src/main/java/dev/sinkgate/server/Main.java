@@ -1,5 +1,6 @@
 package dev.sinkgate.server;
 
+import dev.sinkgate.client.BindingException;
 import dev.sinkgate.server.config.ConfigException;
 import dev.sinkgate.server.config.ConfigLoader;
 import dev.sinkgate.server.config.ConfigValues;
@@ -147,6 +148,11 @@ public final class Main {
       }
       gateway = builder.build().start();
     } catch (IOException e) {
+      if (e.getCause() instanceof BindingException) {
+        // A route's method does not fit its descriptors: the config, not the machine, is wrong.
+        err.println("sinkgate: bad config: " + e.getMessage());
+        return USAGE;
+      }
       err.println("sinkgate: cannot start: " + e.getMessage());
       return FAILED;
     }

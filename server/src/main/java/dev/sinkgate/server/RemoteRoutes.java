@@ -1,15 +1,18 @@
 package dev.sinkgate.server;
 
+import dev.sinkgate.client.BindingException;
 import dev.sinkgate.server.config.RemoteConfig;
 import dev.sinkgate.server.config.SinkConfig;
 import dev.sinkgate.server.config.SinkType;
 import dev.sinkgate.server.remote.CircuitBreaker;
 import dev.sinkgate.server.remote.CircuitBreakerSink;
+import dev.sinkgate.server.remote.ForeignRecordSink;
 import dev.sinkgate.server.remote.RemoteRecordSink;
 import dev.sinkgate.server.remote.RetryingSink;
 import dev.sinkgate.server.remote.Scheduler;
 import dev.sinkgate.server.remote.StreamDownstream;
 import dev.sinkgate.server.remote.PipelinedStreamSink;
+import dev.sinkgate.server.remote.StreamOrderSink;
 import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.remote.TeeRecordSink;
 import dev.sinkgate.server.route.Route;
@@ -42,6 +45,9 @@ final class RemoteRoutes {
    */
   static RecordSink openRemote(SinkConfig c, Consumer<String> warnings) throws IOException {
     RemoteConfig r = c.remote();
+    if (r.method() != null) {
+      return openForeign(c, warnings);
+    }
     if (r.spool() != null) {
       // The spool forwards in order itself, many records in flight on one stream.
       Scheduler scheduler = Scheduler.system("sinkgate-stream-" + c.name());
@@ -79,6 +85,40 @@ final class RemoteRoutes {
         if (s != null) {
           s.close();
         }
+      }
+      sink.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A route to a foreign method ({@code method:}): {@code retry(breaker(foreign))}, behind
+   * {@code order(...)} so that a stream's records go one after another (the method is unary),
+   * or behind the spool, whose forwarder sends one record at a time. A method that does not
+   * fit its descriptors fails the start.
+   */
+  private static RecordSink openForeign(SinkConfig c, Consumer<String> warnings) throws IOException {
+    RemoteConfig r = c.remote();
+    RecordSink sink;
+    try {
+      sink = ForeignRecordSink.open(c.name(), r.targets(), r.method(), r.timeout(), warnings);
+    } catch (BindingException e) {
+      throw new IOException("route '" + c.name() + "': " + e.getMessage(), e);
+    }
+    Scheduler scheduler = null;
+    try {
+      scheduler = Scheduler.system("sinkgate-retry-" + c.name());
+      if (r.breaker() != null) {
+        sink = new CircuitBreakerSink(c.name(), sink, new CircuitBreaker(c.name(), r.breaker(), scheduler));
+      }
+      sink = new RetryingSink(sink, r.retry(), r.budget(), scheduler, () -> ThreadLocalRandom.current().nextDouble());
+      scheduler = null; // owned by the retrying sink now
+      return r.spool() != null
+          ? Spool.open(c.name(), r.spool(), sink, Clock.systemUTC(), warnings)
+          : new StreamOrderSink(c.name(), sink);
+    } catch (IOException | RuntimeException e) {
+      if (scheduler != null) {
+        scheduler.close();
       }
       sink.close();
       throw e;

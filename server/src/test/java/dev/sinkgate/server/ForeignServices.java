@@ -73,7 +73,12 @@ final class ForeignServices {
 
   /** Starts Node's audit log storing to {@code file} (output in {@code dir} as NAME.stdout/stderr); waits until it listens. */
   static Service startAuditLog(String name, Path file, Path dir) throws IOException, InterruptedException {
-    return start(name, node(foreign().resolve("node/audit_log.js").toString(), "--listen", "127.0.0.1:0",
+    return startAuditLog(name, file, dir, "127.0.0.1:0");
+  }
+
+  /** As {@link #startAuditLog(String, Path, Path)}, listening on {@code listen} (a restart on the port it had, say). */
+  static Service startAuditLog(String name, Path file, Path dir, String listen) throws IOException, InterruptedException {
+    return start(name, node(foreign().resolve("node/audit_log.js").toString(), "--listen", listen,
         "--file", file.toString()), file, dir, "payload", "source", "labels");
   }
 

@@ -1,5 +1,6 @@
 package dev.sinkgate.server.config;
 
+import dev.sinkgate.client.BindingSpec;
 import dev.sinkgate.client.RetryPolicy;
 import dev.sinkgate.server.log.FsyncPolicy;
 import dev.sinkgate.server.remote.BreakerPolicy;
@@ -25,6 +26,8 @@ final class RemoteKeys {
       "budget", "budget_burst");
   static final List<String> BREAKER_KEYS = List.of("failure_rate", "window", "consecutive_failures", "open_for",
       "half_open_probes");
+  static final List<String> BINDING_KEYS = List.of("data_field", "count_field", "key_field", "headers_field",
+      "descriptor_set");
   static final List<String> SPOOL_KEYS = List.of("path", "max_bytes", "fsync", "fsync_interval", "segment_bytes");
   static final long DEFAULT_SPOOL_MAX_BYTES = 1L << 30;
   static final long DEFAULT_SPOOL_SEGMENT_BYTES = 16L << 20;
@@ -80,7 +83,64 @@ final class RemoteKeys {
       Map<String, NodeTuple> s = loader.mapping(spoolTuple.getValueNode(), where + ".spool", SPOOL_KEYS);
       spool = spool(s, where + ".spool", spoolTuple.getValueNode());
     }
-    return new RemoteConfig(targets, sink, timeout, retry, budget, breaker, spool);
+    BindingSpec method = method(keys, where);
+    if (method != null && sinkTuple != null) {
+      throw loader.error(sinkTuple.getKeyNode(), where + ".sink", "'sink' names the route of a sinkgate downstream,"
+          + " but this route calls " + method.fullMethodName() + " (expected: 'sink' or 'method', not both)");
+    }
+    return new RemoteConfig(targets, sink, timeout, retry, budget, breaker, spool, method);
+  }
+
+  /**
+   * {@code method:} and the keys that map a record onto its messages, or null without
+   * {@code method:}. Only the form is checked here; whether the method fits is checked
+   * against its descriptors when the route opens.
+   */
+  private BindingSpec method(Map<String, NodeTuple> keys, String where) throws ConfigException {
+    NodeTuple methodTuple = keys.get("method");
+    if (methodTuple == null) {
+      for (String k : BINDING_KEYS) {
+        NodeTuple t = keys.get(k);
+        if (t != null) {
+          throw loader.error(t.getKeyNode(), where + "." + k, "'" + k + "' maps a record onto a foreign method's"
+              + " messages, but this route has no 'method' (expected: method: package.Service/Method with it)");
+        }
+      }
+      return null;
+    }
+    BindingSpec spec;
+    String text = loader.scalar(methodTuple.getValueNode(), where + ".method");
+    try {
+      spec = BindingSpec.method(text);
+    } catch (IllegalArgumentException e) {
+      throw loader.error(methodTuple.getValueNode(), where + ".method", "'" + text
+          + "' is not a method name (expected: package.Service/Method, e.g. acme.audit.v1.AuditLog/Append)");
+    }
+    for (String k : BINDING_KEYS) {
+      NodeTuple t = keys.get(k);
+      if (t == null) {
+        continue;
+      }
+      String v = loader.scalar(t.getValueNode(), where + "." + k);
+      try {
+        spec = switch (k) {
+          case "data_field" -> spec.dataField(v);
+          case "count_field" -> spec.countField(v);
+          case "key_field" -> spec.keyField(v);
+          case "headers_field" -> spec.headersField(v);
+          default -> spec.descriptorSet(Path.of(v));
+        };
+      } catch (IllegalArgumentException e) {
+        throw loader.error(t.getValueNode(), where + "." + k, "'" + v + "' is not a field name (expected: a"
+            + " protobuf field name such as payload)");
+      }
+    }
+    if (spec.descriptorSet() != null && !java.nio.file.Files.isReadable(spec.descriptorSet())) {
+      throw loader.error(keys.get("descriptor_set").getValueNode(), where + ".descriptor_set", "'"
+          + spec.descriptorSet() + "' is not a readable file (expected: a FileDescriptorSet, e.g. from"
+          + " protoc --include_imports --descriptor_set_out=FILE)");
+    }
+    return spec;
   }
 
   private List<String> targets(Node node, String where) throws ConfigException {

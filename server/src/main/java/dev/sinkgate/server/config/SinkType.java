@@ -12,7 +12,8 @@ public enum SinkType {
   /** Writes each record's data and a newline to the gateway's standard output. */
   STDOUT("stdout", List.of()),
   /** Forwards each record to another server implementing {@code sinkgate.v1.Sink}. */
-  REMOTE("remote", List.of("targets", "sink", "timeout", "retry", "breaker", "spool")),
+  REMOTE("remote", List.of("targets", "sink", "timeout", "retry", "breaker", "spool", "method", "data_field",
+      "count_field", "key_field", "headers_field", "descriptor_set")),
   /** Fans each record out to several other routes. */
   TEE("tee", List.of("routes", "ack"));
 

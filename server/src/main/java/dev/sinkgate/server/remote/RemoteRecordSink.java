@@ -132,14 +132,10 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
       return CompletableFuture.failedFuture(new RecordRejectedException(Reason.UNAVAILABLE,
           "route '" + route + "' is closed"));
     }
-    long attemptNanos = timeout.toNanos();
-    if (record.deadlineNanos() != Long.MAX_VALUE) {
-      long left = record.deadlineNanos() - System.nanoTime();
-      if (left <= 0) {
-        return CompletableFuture.failedFuture(new RecordRejectedException(Reason.DEADLINE,
-            "route '" + route + "': the record's deadline passed before it was forwarded"));
-      }
-      attemptNanos = Math.min(attemptNanos, left);
+    long attemptNanos = attemptNanos(record, timeout);
+    if (attemptNanos <= 0) {
+      return CompletableFuture.failedFuture(new RecordRejectedException(Reason.DEADLINE,
+          "route '" + route + "': the record's deadline passed before it was forwarded"));
     }
     WriteRequest request = toRequest(record, downstreamSink);
     CompletableFuture<Accepted> result = new CompletableFuture<>();
@@ -156,6 +152,14 @@ public final class RemoteRecordSink implements dev.sinkgate.server.sink.RecordSi
       result.completeExceptionally(new RecordRejectedException(Reason.UNAVAILABLE, "route '" + route + "' is closed"));
     }
     return result;
+  }
+
+  /** How long one attempt at forwarding {@code record} may take: min({@code timeout}, its deadline); <= 0 if passed. */
+  static long attemptNanos(Record record, Duration timeout) {
+    if (record.deadlineNanos() == Long.MAX_VALUE) {
+      return timeout.toNanos();
+    }
+    return Math.min(timeout.toNanos(), record.deadlineNanos() - System.nanoTime());
   }
 
   /**

@@ -164,4 +164,52 @@ class RemoteConfigTest {
           both: { type: tee }
         """, "{ type: tee }", "a tee needs 'routes'");
   }
+
+  @Test
+  void method_takesTheIssuesKeys_andMapsThemOntoABindingSpec(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path pb = java.nio.file.Files.write(tmp.resolve("audit.pb"), new byte[0]);
+    GatewayConfig c = ConfigLoader.parse("test.yaml", """
+        sinks:
+          audit:
+            type: remote
+            targets: ["audit.internal:9000"]
+            method: acme.audit.v1.AuditLog/Append
+            data_field: payload
+            count_field: stored
+            key_field: source
+            headers_field: labels
+            descriptor_set: "%s"
+        """.formatted(pb));
+    dev.sinkgate.client.BindingSpec m = sink(c, "audit").remote().method();
+    assertEquals("acme.audit.v1.AuditLog/Append", m.fullMethodName());
+    assertEquals(List.of("payload", "stored", "source", "labels"),
+        List.of(m.dataField(), m.countField(), m.keyField(), m.headersField()));
+    assertEquals(pb, m.descriptorSet());
+    assertNull(sink(ConfigLoader.parse("t", ISSUE_EXAMPLE), "thumbs").remote().method(), "no method: a sinkgate downstream");
+  }
+
+  @Test
+  void method_keysThatCannotWork_failWithWhatIsExpected() {
+    assertMessage("""
+        sinks:
+          a: { type: remote, targets: ["h:1"], key_field: source }
+        """, "key_field", "'key_field' maps a record onto a foreign method's messages, but this route has no 'method'");
+    assertMessage("""
+        sinks:
+          a: { type: remote, targets: ["h:1"], method: Append }
+        """, "Append", "'Append' is not a method name (expected: package.Service/Method");
+    assertMessage("""
+        sinks:
+          a: { type: remote, targets: ["h:1"], method: acme.A/B, data_field: "pay-load" }
+        """, "\"pay-load\"", "'pay-load' is not a field name");
+    assertMessage("""
+        sinks:
+          a: { type: remote, targets: ["h:1"], method: acme.A/B, sink: other }
+        """, "sink: other", "'sink' names the route of a sinkgate downstream, but this route calls acme.A/B");
+    assertMessage("""
+        sinks:
+          a: { type: remote, targets: ["h:1"], method: acme.A/B, descriptor_set: /no/such.pb }
+        """, "/no/such.pb", "'/no/such.pb' is not a readable file (expected: a FileDescriptorSet");
+  }
 }

@@ -1,0 +1,209 @@
+package dev.sinkgate.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.sinkgate.client.SinkClient;
+import dev.sinkgate.client.StreamWriter;
+import dev.sinkgate.proto.v1.Durability;
+import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.proto.v1.WriteResponse;
+import dev.sinkgate.server.InteropProcesses.Language;
+import dev.sinkgate.server.config.ConfigLoader;
+import dev.sinkgate.server.config.GatewayConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code remote} routes with {@code method:}: the gateway forwards to services never written
+ * for sinkgate, bound by the shape of a method. The Node audit log is bound by its reflection
+ * service, through a spool, while it is not yet up and across a restart; the Python blob store
+ * by its descriptor set, without a spool; a method that does not fit fails the start.
+ */
+class ForeignRouteTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path tmp;
+
+  /** The config's routes, opened as {@code sinkgate serve} opens them, served in-process as {@code name}. */
+  private static Gateway start(GatewayConfig config, String name, List<String> warnings) throws IOException {
+    return Gateway.builder(Routes.open(config.sinks(), new PrintStream(PrintStream.nullOutputStream()), warnings::add))
+        .inProcess(name).build().start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static InteropRecord record(int i) {
+    byte[] data = i == 0 ? ForeignServicesTest.everyByte() : ("audit-" + i).getBytes(StandardCharsets.UTF_8);
+    return new InteropRecord("svc-" + (i % 3), Map.of("n", Integer.toString(i), "tenant", "acme"), data, "", 0);
+  }
+
+  private static WriteRequest request(String sink, InteropRecord r) {
+    return WriteRequest.newBuilder().setSink(sink).setKey(r.key()).putAllHeaders(r.headers())
+        .setData(ByteString.copyFrom(r.data())).build();
+  }
+
+  private static List<String> describe(List<InteropRecord> records) {
+    return records.stream().map(r -> r.key() + " " + new TreeMap<>(r.headers()) + " "
+        + java.util.HexFormat.of().formatHex(r.data())).toList();
+  }
+
+  @Test
+  void nodeAuditLog_boundByReflection_throughASpool_beforeItIsUp_andAcrossARestart() throws Exception {
+    ForeignServices.requireInstalled(Language.NODE, tmp);
+    int port = freePort();
+    Path file = tmp.resolve("audit.jsonl");
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    String name = "gw-" + UUID.randomUUID();
+    GatewayConfig config = ConfigLoader.parse("test.yaml", """
+        sinks:
+          audit:
+            type: remote
+            targets: ["127.0.0.1:%d"]
+            method: acme.audit.v1.AuditLog/Append
+            key_field: source
+            headers_field: labels
+            timeout: 2s
+            spool: { path: "%s", fsync: always }
+        """.formatted(port, tmp.resolve("spool")));
+    List<InteropRecord> sent = new ArrayList<>();
+    try (Gateway g = start(config, name, warnings)) {
+      ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+      try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("route 'audit': cannot bind acme.audit.v1.AuditLog/Append"
+            + " yet: 127.0.0.1:" + port + " answered UNAVAILABLE")), () -> "warnings: " + warnings);
+        // The audit log is not up: the spool takes the records, durably.
+        for (int i = 0; i < 5; i++) {
+          WriteResponse r = gw.write(request("audit", record(i)));
+          assertEquals(Durability.DURABILITY_SYNCED, r.getDurability());
+          sent.add(record(i));
+        }
+        try (ForeignServices.Service audit = ForeignServices.startAuditLog("audit-1", file, tmp, "127.0.0.1:" + port)) {
+          Poll.until(WAIT, () -> entries(audit).size() >= sent.size(), () -> "the spooled records reach the audit log");
+          try (StreamWriter w = gw.openStream()) {
+            for (int i = 5; i < 10; i++) {
+              w.write(request("audit", record(i)));
+              sent.add(record(i));
+            }
+          }
+          Poll.until(WAIT, () -> entries(audit).size() >= sent.size(), () -> "the streamed records reach the audit log");
+          assertEquals(describe(sent), describe(audit.entries()));
+          assertEquals(0, audit.stop(), "the audit log's exit code");
+        }
+        // Down again: records keep being acknowledged from the spool, and arrive after the restart.
+        for (int i = 10; i < 15; i++) {
+          gw.write(request("audit", record(i)));
+          sent.add(record(i));
+        }
+        try (ForeignServices.Service audit = ForeignServices.startAuditLog("audit-2", file, tmp, "127.0.0.1:" + port)) {
+          Poll.until(WAIT, () -> entries(audit).size() >= sent.size(), () -> "the records spooled in the outage arrive");
+          assertEquals(describe(sent), describe(audit.entries()), "every record once, in order, byte-exact");
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static List<InteropRecord> entries(ForeignServices.Service s) {
+    try {
+      return s.entries();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void pythonBlobStore_boundByItsDescriptorSet_unaryAndStreamed_countIsTheDataLength() throws Exception {
+    ForeignServices.requireInstalled(Language.PYTHON, tmp);
+    Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
+    List<InteropRecord> sent = new ArrayList<>();
+    try (ForeignServices.Service blobs = ForeignServices.startBlobStore("blobs", tmp.resolve("blobs.jsonl"), tmp)) {
+      String name = "gw-" + UUID.randomUUID();
+      GatewayConfig config = ConfigLoader.parse("test.yaml", """
+          sinks:
+            blobs:
+              type: remote
+              targets: ["%s"]
+              method: acme.blob.v1.BlobStore/Put
+              key_field: name
+              descriptor_set: "%s"
+              retry: { max_attempts: 3 }
+          """.formatted(blobs.target(), descriptors));
+      try (Gateway g = start(config, name, new ArrayList<>())) {
+        assertTrue(g.ready().toCompletableFuture().isDone(), "bound from the file at once: ready");
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
+          for (int i = 0; i < 3; i++) {
+            InteropRecord r = new InteropRecord("blob-" + i, Map.of(), i == 0 ? ForeignServicesTest.everyByte()
+                : ("blob " + i).getBytes(StandardCharsets.UTF_8), "", 0);
+            WriteResponse resp = gw.write(request("blobs", r));
+            assertEquals(r.data().length, resp.getWritten(), "the count of an empty reply is the data's length");
+            assertEquals(Durability.DURABILITY_DOWNSTREAM, resp.getDurability());
+            sent.add(r);
+          }
+          try (StreamWriter w = gw.openStream()) {
+            for (int i = 3; i < 50; i++) {
+              InteropRecord r = new InteropRecord("blob-" + i, Map.of(), ("blob " + i).getBytes(StandardCharsets.UTF_8), "", 0);
+              w.write(request("blobs", r));
+              sent.add(r);
+            }
+          }
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+      assertEquals(describe(sent), describe(blobs.entries()), "every record once, in order (the stream one at a time)");
+    }
+  }
+
+  @Test
+  void aMethodThatDoesNotFit_failsTheStart_withTheBindersMessage() throws Exception {
+    ForeignServices.requireInstalled(Language.PYTHON, tmp);
+    Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
+    GatewayConfig config = ConfigLoader.parse("test.yaml", """
+        sinks:
+          blobs:
+            type: remote
+            targets: ["127.0.0.1:1"]
+            method: acme.blob.v1.BlobStore/Get
+            descriptor_set: "%s"
+        """.formatted(descriptors));
+    IOException e = assertThrows(IOException.class,
+        () -> Routes.open(config.sinks(), new PrintStream(PrintStream.nullOutputStream()), w -> {}));
+    assertTrue(e.getMessage().startsWith("route 'blobs': "), e.getMessage());
+    assertTrue(e.getMessage().contains("acme.blob.v1.BlobStore/Get"), e.getMessage());
+
+    // As a process: a config error, exit 2, with the binder's message.
+    java.nio.file.Path file = tmp.resolve("misfit.yaml");
+    java.nio.file.Files.writeString(file, """
+        sinks:
+          blobs: { type: remote, targets: ["127.0.0.1:1"], method: acme.blob.v1.BlobStore/Get, descriptor_set: "%s" }
+        """.formatted(descriptors));
+    MainRun run = MainRun.of("serve", "--config", file.toString(), "--listen", "127.0.0.1:0");
+    assertEquals(2, run.exitCode(), run::err);
+    assertTrue(run.err().startsWith("sinkgate: bad config: route 'blobs': "), run::err);
+  }
+}
