@@ -136,6 +136,39 @@ class ForeignRouteTest {
   }
 
   @Test
+  void routeHealth_followsTheTargetsOwnHealthService_downAndBackUp() throws Exception {
+    ForeignServices.requireInstalled(Language.NODE, tmp);
+    Path file = tmp.resolve("audit.jsonl");
+    try (ForeignServices.Service first = ForeignServices.startAuditLog("audit-h1", file, tmp)) {
+      String target = first.target();
+      String name = "gw-" + UUID.randomUUID();
+      GatewayConfig config = ConfigLoader.parse("test.yaml", """
+          sinks:
+            audit: { type: remote, targets: ["%s"], method: acme.audit.v1.AuditLog/Append }
+          """.formatted(target));
+      try (Gateway g = start(config, name, new ArrayList<>())) {
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+          var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+          java.util.function.Supplier<io.grpc.health.v1.HealthCheckResponse.ServingStatus> route = () -> health
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService(Gateway.healthName("audit")).build())
+              .getStatus();
+          var serving = io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+          Poll.until(WAIT, () -> route.get() == serving, () -> "the route SERVING while the audit log is");
+          assertEquals(0, first.stop());
+          Poll.until(WAIT, () -> route.get() != serving, () -> "the route NOT_SERVING once the audit log stopped");
+          try (ForeignServices.Service again = ForeignServices.startAuditLog("audit-h2", file, tmp, target)) {
+            Poll.until(WAIT, () -> route.get() == serving, () -> "the route SERVING again after the restart");
+          }
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
   void pythonBlobStore_boundByItsDescriptorSet_unaryAndStreamed_countIsTheDataLength() throws Exception {
     ForeignServices.requireInstalled(Language.PYTHON, tmp);
     Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
@@ -171,6 +204,9 @@ class ForeignRouteTest {
               sent.add(r);
             }
           }
+          // By now the route's health watch has had its answer: the blob store has no health service.
+          assertTrue(g.router().routes().get("blobs").sink().healthy(),
+              "a target without a health service (UNIMPLEMENTED) leaves the route healthy");
         } finally {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

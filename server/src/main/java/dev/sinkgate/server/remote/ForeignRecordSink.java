@@ -11,6 +11,13 @@ import dev.sinkgate.server.sink.Record;
 import dev.sinkgate.server.sink.RecordRejectedException;
 import dev.sinkgate.server.sink.RecordRejectedException.Reason;
 import dev.sinkgate.server.sink.RecordSink;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +38,12 @@ import java.util.function.Consumer;
  * then. A method found not to fit only then leaves the route unhealthy, every record refused
  * with the binding's message, until the config is fixed.
  *
+ * <p>Once bound, the route's health follows the target's standard health service
+ * ({@code grpc.health.v1.Health/Watch}) for the bound service's name, or for {@code ""} when
+ * the target does not know that name. A target without a health service
+ * ({@code UNIMPLEMENTED}) leaves the route healthy; one that cannot be reached makes it
+ * unhealthy until it answers again.
+ *
  * <p>Owns its client (and so its channel) and its scheduler.
  */
 public final class ForeignRecordSink implements RecordSink {
@@ -50,6 +63,9 @@ public final class ForeignRecordSink implements RecordSink {
   private volatile String unbound;
   private volatile boolean misfit;
   private volatile boolean closed;
+  /** The target's own health, as its health service last said; true without one. */
+  private volatile boolean downstreamHealthy = true;
+  private volatile ClientCallStreamObserver<HealthCheckRequest> healthWatch;
 
   private ForeignRecordSink(String route, SinkClient client, BindingSpec spec, Duration timeout, Scheduler scheduler,
       Consumer<String> warnings) {
@@ -91,6 +107,7 @@ public final class ForeignRecordSink implements RecordSink {
     try {
       wire = client.bindMethod(spec);
       unbound = null;
+      watchHealth(spec.service(), FIRST_RETRY);
       opened.complete(null);
       if (!first) {
         warnings.accept("route '" + route + "': bound " + wire.binding());
@@ -121,10 +138,65 @@ public final class ForeignRecordSink implements RecordSink {
     return opened;
   }
 
-  /** False once the method was found not to fit. */
+  /** False once the method was found not to fit, or while the target's health service says it is not serving. */
   @Override
   public boolean healthy() {
-    return !misfit;
+    return !misfit && downstreamHealthy;
+  }
+
+  /**
+   * Watches the target's health for {@code service}; {@code SERVICE_UNKNOWN} moves on to
+   * {@code ""}, a failed watch is started again after {@code delay} (doubling, at most
+   * {@link #MAX_RETRY}).
+   */
+  private void watchHealth(String service, Duration delay) {
+    if (closed) {
+      return;
+    }
+    HealthGrpc.newStub(client.channel()).watch(HealthCheckRequest.newBuilder().setService(service).build(),
+        new ClientResponseObserver<HealthCheckRequest, HealthCheckResponse>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> call) {
+            healthWatch = call;
+          }
+
+          @Override
+          public void onNext(HealthCheckResponse r) {
+            if (r.getStatus() == ServingStatus.SERVICE_UNKNOWN && !service.isEmpty()) {
+              healthWatch.cancel("the target does not know " + service + "; watching its overall health", null);
+              watchHealth("", FIRST_RETRY);
+              return;
+            }
+            setDownstreamHealthy(r.getStatus() == ServingStatus.SERVING);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            if (closed || status.getCode() == Status.Code.CANCELLED) {
+              return; // closing, or moved on to another service name
+            }
+            if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+              setDownstreamHealthy(true); // no health service: nothing to follow
+              return;
+            }
+            setDownstreamHealthy(false);
+            Duration next = delay.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : delay.multipliedBy(2);
+            scheduler.schedule(() -> watchHealth(service, next), delay);
+          }
+
+          @Override
+          public void onCompleted() {
+            scheduler.schedule(() -> watchHealth(service, FIRST_RETRY), delay);
+          }
+        });
+  }
+
+  private void setDownstreamHealthy(boolean healthy) {
+    if (downstreamHealthy != healthy) {
+      downstreamHealthy = healthy;
+      healthListeners.forEach(Runnable::run);
+    }
   }
 
   @Override
@@ -170,6 +242,10 @@ public final class ForeignRecordSink implements RecordSink {
       return;
     }
     closed = true;
+    ClientCallStreamObserver<HealthCheckRequest> watch = healthWatch;
+    if (watch != null) {
+      watch.cancel("route closing", null);
+    }
     scheduler.close();
     WireSink w = wire;
     if (w != null) {
