@@ -216,6 +216,47 @@ class ForeignRouteTest {
   }
 
   @Test
+  void pythonBlobStore_throughASpool_acrossAnOutageAndRestart() throws Exception {
+    ForeignServices.requireInstalled(Language.PYTHON, tmp);
+    Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
+    Path file = tmp.resolve("blobs.jsonl");
+    List<InteropRecord> sent = new ArrayList<>();
+    ForeignServices.Service first = ForeignServices.startBlobStore("blobs-1", file, tmp);
+    String target = first.target();
+    String name = "gw-" + UUID.randomUUID();
+    GatewayConfig config = ConfigLoader.parse("test.yaml", """
+        sinks:
+          blobs:
+            type: remote
+            targets: ["%s"]
+            method: acme.blob.v1.BlobStore/Put
+            key_field: name
+            descriptor_set: "%s"
+            spool: { path: "%s" }
+        """.formatted(target, descriptors, tmp.resolve("spool")));
+    try (first; Gateway g = start(config, name, new ArrayList<>())) {
+      ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+      try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
+        for (int i = 0; i < 30; i++) {
+          if (i == 10) {
+            Poll.until(WAIT, () -> entries(first).size() >= 10, () -> "the first ten reach the blob store");
+            assertEquals(0, first.stop(), "the blob store's exit code");
+          }
+          InteropRecord r = new InteropRecord("blob-" + i, Map.of(), ("blob " + i).getBytes(StandardCharsets.UTF_8), "", 0);
+          gw.write(request("blobs", r));
+          sent.add(r);
+        }
+        try (ForeignServices.Service again = ForeignServices.startBlobStore("blobs-2", file, tmp, target)) {
+          Poll.until(WAIT, () -> entries(again).size() >= sent.size(), () -> "the records spooled in the outage arrive");
+          assertEquals(describe(sent), describe(again.entries()), "every record once, in order, byte-exact");
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void aMethodThatDoesNotFit_failsTheStart_withTheBindersMessage() throws Exception {
     ForeignServices.requireInstalled(Language.PYTHON, tmp);
     Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);

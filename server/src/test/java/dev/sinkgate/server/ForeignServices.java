@@ -84,8 +84,13 @@ final class ForeignServices {
 
   /** Starts Python's blob store storing to {@code file} (output in {@code dir} as NAME.stdout/stderr); waits until it listens. */
   static Service startBlobStore(String name, Path file, Path dir) throws IOException, InterruptedException {
+    return startBlobStore(name, file, dir, "127.0.0.1:0");
+  }
+
+  /** As {@link #startBlobStore(String, Path, Path)}, listening on {@code listen} (a restart on the port it had, say). */
+  static Service startBlobStore(String name, Path file, Path dir, String listen) throws IOException, InterruptedException {
     return start(name, List.of("/usr/bin/python3", foreign().resolve("python/blob_store.py").toString(),
-        "--listen", "127.0.0.1:0", "--file", file.toString()), file, dir, "blob", "name", null);
+        "--listen", listen, "--file", file.toString()), file, dir, "blob", "name", null);
   }
 
   /**
