@@ -49,6 +49,20 @@ class ForeignRouteTest {
         .inProcess(name).build().start();
   }
 
+  /** Route {@code blobs} to the blob store's Put at {@code target}, typed by {@code descriptors}, plus one more key. */
+  private static GatewayConfig blobRoute(String target, Path descriptors, String extraKey) throws Exception {
+    return ConfigLoader.parse("test.yaml", """
+        sinks:
+          blobs:
+            type: remote
+            targets: ["%s"]
+            method: acme.blob.v1.BlobStore/Put
+            key_field: name
+            descriptor_set: "%s"
+            %s
+        """.formatted(target, descriptors, extraKey));
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -175,16 +189,7 @@ class ForeignRouteTest {
     List<InteropRecord> sent = new ArrayList<>();
     try (ForeignServices.Service blobs = ForeignServices.startBlobStore("blobs", tmp.resolve("blobs.jsonl"), tmp)) {
       String name = "gw-" + UUID.randomUUID();
-      GatewayConfig config = ConfigLoader.parse("test.yaml", """
-          sinks:
-            blobs:
-              type: remote
-              targets: ["%s"]
-              method: acme.blob.v1.BlobStore/Put
-              key_field: name
-              descriptor_set: "%s"
-              retry: { max_attempts: 3 }
-          """.formatted(blobs.target(), descriptors));
+      GatewayConfig config = blobRoute(blobs.target(), descriptors, "retry: { max_attempts: 3 }");
       try (Gateway g = start(config, name, new ArrayList<>())) {
         assertTrue(g.ready().toCompletableFuture().isDone(), "bound from the file at once: ready");
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -224,16 +229,7 @@ class ForeignRouteTest {
     ForeignServices.Service first = ForeignServices.startBlobStore("blobs-1", file, tmp);
     String target = first.target();
     String name = "gw-" + UUID.randomUUID();
-    GatewayConfig config = ConfigLoader.parse("test.yaml", """
-        sinks:
-          blobs:
-            type: remote
-            targets: ["%s"]
-            method: acme.blob.v1.BlobStore/Put
-            key_field: name
-            descriptor_set: "%s"
-            spool: { path: "%s" }
-        """.formatted(target, descriptors, tmp.resolve("spool")));
+    GatewayConfig config = blobRoute(target, descriptors, "spool: { path: \"" + tmp.resolve("spool") + "\" }");
     try (first; Gateway g = start(config, name, new ArrayList<>())) {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
       try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
