@@ -253,6 +253,64 @@ class ForeignRouteTest {
   }
 
   @Test
+  void javaAuditLog_withReflection_throughASpool_acrossARestartOnItsPort() throws Exception {
+    List<com.acme.audit.v1.AppendRequest> received = new CopyOnWriteArrayList<>();
+    // Written as its authors would: generated stubs of its own proto, reflection switched on.
+    io.grpc.BindableService auditLog = new com.acme.audit.v1.AuditLogGrpc.AuditLogImplBase() {
+      @Override
+      public void append(com.acme.audit.v1.AppendRequest request,
+          io.grpc.stub.StreamObserver<com.acme.audit.v1.AppendReply> reply) {
+        received.add(request);
+        reply.onNext(com.acme.audit.v1.AppendReply.newBuilder().setStored(request.getPayload().size()).build());
+        reply.onCompleted();
+      }
+    };
+    java.util.function.IntFunction<io.grpc.Server> serve = port -> {
+      try {
+        return io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", port))
+            .addService(auditLog).addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+            .build().start();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    io.grpc.Server server = serve.apply(0);
+    int port = server.getPort();
+    String name = "gw-" + UUID.randomUUID();
+    GatewayConfig config = ConfigLoader.parse("test.yaml", """
+        sinks:
+          audit:
+            type: remote
+            targets: ["127.0.0.1:%d"]
+            method: acme.audit.v1.AuditLog/Append
+            key_field: source
+            headers_field: labels
+            spool: { path: "%s" }
+        """.formatted(port, tmp.resolve("spool")));
+    List<InteropRecord> sent = new ArrayList<>();
+    try (Gateway g = start(config, name, new ArrayList<>())) {
+      ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+      try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
+        for (int i = 0; i < 20; i++) {
+          if (i == 10) {
+            Poll.until(WAIT, () -> received.size() >= 10, () -> "the first ten reach the Java audit log");
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+          }
+          gw.write(request("audit", record(i)));
+          sent.add(record(i));
+        }
+        server = serve.apply(port);
+        Poll.until(WAIT, () -> received.size() >= sent.size(), () -> "the records spooled in the outage arrive");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+    assertEquals(describe(sent), describe(received.stream().map(r -> new InteropRecord(r.getSource(),
+        r.getLabelsMap(), r.getPayload().toByteArray(), "", 0)).toList()), "every record once, in order, byte-exact");
+  }
+
+  @Test
   void aMethodThatDoesNotFit_failsTheStart_withTheBindersMessage() throws Exception {
     ForeignServices.requireInstalled(Language.PYTHON, tmp);
     Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
