@@ -49,6 +49,21 @@ class ForeignRouteTest {
         .inProcess(name).build().start();
   }
 
+  /** Route {@code audit} to an audit log's Append on 127.0.0.1:{@code port}, key and labels mapped, spooled with {@code fsync}. */
+  private GatewayConfig spooledAuditRoute(int port, String fsync) throws Exception {
+    return ConfigLoader.parse("test.yaml", """
+        sinks:
+          audit:
+            type: remote
+            targets: ["127.0.0.1:%d"]
+            method: acme.audit.v1.AuditLog/Append
+            key_field: source
+            headers_field: labels
+            timeout: 2s
+            spool: { path: "%s", %s }
+        """.formatted(port, tmp.resolve("spool"), fsync));
+  }
+
   /** Route {@code blobs} to the blob store's Put at {@code target}, typed by {@code descriptors}, plus one more key. */
   private static GatewayConfig blobRoute(String target, Path descriptors, String extraKey) throws Exception {
     return ConfigLoader.parse("test.yaml", """
@@ -91,17 +106,7 @@ class ForeignRouteTest {
     Path file = tmp.resolve("audit.jsonl");
     List<String> warnings = new CopyOnWriteArrayList<>();
     String name = "gw-" + UUID.randomUUID();
-    GatewayConfig config = ConfigLoader.parse("test.yaml", """
-        sinks:
-          audit:
-            type: remote
-            targets: ["127.0.0.1:%d"]
-            method: acme.audit.v1.AuditLog/Append
-            key_field: source
-            headers_field: labels
-            timeout: 2s
-            spool: { path: "%s", fsync: always }
-        """.formatted(port, tmp.resolve("spool")));
+    GatewayConfig config = spooledAuditRoute(port, "fsync: always");
     List<InteropRecord> sent = new ArrayList<>();
     try (Gateway g = start(config, name, warnings)) {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -277,16 +282,7 @@ class ForeignRouteTest {
     io.grpc.Server server = serve.apply(0);
     int port = server.getPort();
     String name = "gw-" + UUID.randomUUID();
-    GatewayConfig config = ConfigLoader.parse("test.yaml", """
-        sinks:
-          audit:
-            type: remote
-            targets: ["127.0.0.1:%d"]
-            method: acme.audit.v1.AuditLog/Append
-            key_field: source
-            headers_field: labels
-            spool: { path: "%s" }
-        """.formatted(port, tmp.resolve("spool")));
+    GatewayConfig config = spooledAuditRoute(port, "fsync: interval");
     List<InteropRecord> sent = new ArrayList<>();
     try (Gateway g = start(config, name, new ArrayList<>())) {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
