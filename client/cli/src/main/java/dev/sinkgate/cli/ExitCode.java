@@ -22,7 +22,9 @@ public enum ExitCode {
   UNAVAILABLE(7, "UNAVAILABLE: the target cannot be reached or is draining (a single write retried first)"),
   DEADLINE_EXCEEDED(8, "DEADLINE_EXCEEDED: no answer within --deadline (the record may or may not be stored)"),
   NOT_SERVING(9, "health: the service answered NOT_SERVING"),
-  CHECKS_FAILED(10, "conformance: at least one check failed (the table says which and why)");
+  CHECKS_FAILED(10, "conformance: at least one check failed (the table says which and why)"),
+  NOT_BINDABLE(11, "bind, write --method: the method does not bind as a sink (its shape, a missing method or"
+      + " service, no reflection and no --descriptor-set); the message says why and which option fixes it");
 
   private final int code;
   private final String meaning;

@@ -15,7 +15,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sinkctl}, the command-line client of a sinkgate gateway: {@code write},
- * {@code write --lines}, {@code health}, {@code bench}, {@code conformance} and {@code completion}.
+ * {@code write --lines}, {@code write --method}, {@code bind}, {@code health}, {@code bench}, {@code conformance} and {@code completion}.
  *
  * <p>{@link #run} parses and runs one command line and returns the exit code
  * ({@link ExitCode}); {@link #main} exits with it. Usage errors print the problem and where
@@ -32,6 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {
         "  sinkctl write --sink audit 'user 7 logged in'",
         "  sinkctl write --lines -f events.txt --target gateway:50051",
+        "  sinkctl bind --target audit.internal:9000 --method acme.audit.v1.AuditLog/Append",
         "  sinkctl health --sink audit",
         "  sinkctl bench --sink trash --rate 5000 --duration 10s --output json",
         "  sinkctl conformance --target 127.0.0.1:7001 --junit conformance.xml",
@@ -84,6 +85,7 @@ public final class Sinkctl implements Callable<Integer> {
   static CommandLine commandLine(StdIo io) {
     CommandLine cl = new CommandLine(new Sinkctl());
     cl.addSubcommand("write", new WriteCommand(io));
+    cl.addSubcommand("bind", new BindCommand(io));
     cl.addSubcommand("health", new HealthCommand(io));
     cl.addSubcommand("bench", new BenchCommand(io));
     cl.addSubcommand("conformance", new ConformanceCommand(io));

@@ -5,6 +5,7 @@ import dev.sinkgate.client.RetryPolicy;
 import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.client.SinkException;
 import dev.sinkgate.client.StreamWriter.StreamFailedException;
+import dev.sinkgate.client.WireSink;
 import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.WriteRequest;
 import dev.sinkgate.proto.v1.WriteResponse;
@@ -35,7 +36,9 @@ import picocli.CommandLine.Spec;
         "Prints the bytes written, the record's offset and the durability it reached.",
         "With --lines, every line of FILE or stdin is a record (without its '\\n'; nothing else is"
             + " removed), streamed in order over one WriteStream; prints a summary at the end and,"
-            + " on a terminal, a progress line while it runs."},
+            + " on a terminal, a progress line while it runs.",
+        "With --method, the one record goes to a foreign unary method bound as a sink (see 'sinkctl bind'):"
+            + " --key and -H need --key-field and --headers-field to say where they go; prints the count."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  sinkctl write 'hello'                                  # to sink 'default'",
@@ -43,7 +46,8 @@ import picocli.CommandLine.Spec;
         "  sinkctl write --sink images -f photo.jpg --output json",
         "  gzip -c report.csv | sinkctl write --sink archive -",
         "  sinkctl write --lines --sink events -f events.ndjson",
-        "  tail -n +1 app.log | sinkctl write --lines --sink logs --target gateway:50051"})
+        "  tail -n +1 app.log | sinkctl write --lines --sink logs --target gateway:50051",
+        "  sinkctl write -t audit.internal:9000 -m acme.audit.v1.AuditLog/Append --key-field source -k billing 'paid'"})
 final class WriteCommand implements Callable<Integer> {
   /** The largest record sinkgate accepts anywhere (a route's max_record_bytes is at most this). */
   static final int MAX_RECORD_BYTES = 128 << 20;
@@ -55,6 +59,9 @@ final class WriteCommand implements Callable<Integer> {
 
   @Mixin
   private ConnectionOptions connection;
+
+  @Mixin
+  private BindingOptions binding;
 
   @Option(names = {"-s", "--sink"}, paramLabel = "SINK", defaultValue = "default",
       description = "The sink (route) to write to. Default: ${DEFAULT-VALUE}.")
@@ -92,7 +99,56 @@ final class WriteCommand implements Callable<Integer> {
     if (headers.containsKey("")) {
       throw usage("-H: a header needs a name (expected: NAME=VALUE)");
     }
+    if (binding.method != null) {
+      return writeMethod();
+    }
     return lines ? writeLines() : writeOne();
+  }
+
+  /**
+   * One record through a foreign method bound as a sink: one unary call. Key and headers go
+   * to the fields the binding maps; given without a mapping they are a usage error rather
+   * than dropped, and the check comes before anything is dialled.
+   */
+  private int writeMethod() {
+    if (lines) {
+      // --lines streams over WriteStream with a window and a resume point; a bound method
+      // is unary, and one blocking call per line would only be a slower shell loop.
+      throw usage("--lines: a bound --method is unary and has no stream (expected: one record per call,"
+          + " e.g. while IFS= read -r line; do sinkctl write --method ... \"$line\"; done)");
+    }
+    if (spec.commandLine().getParseResult().hasMatchedOption("--sink")) {
+      throw usage("--sink names a route of a sinkgate gateway; with --method the record goes to the method"
+          + " itself (expected: --sink or --method, not both)");
+    }
+    if (key != null && binding.keyField == null) {
+      throw usage("--key '" + key + "': the binding maps no key field (expected: --key-field FIELD, a string"
+          + " field of the request to carry the key)");
+    }
+    if (!headers.isEmpty() && binding.headersField == null) {
+      throw usage("-H " + headers.keySet().iterator().next() + "=...: the binding maps no headers field"
+          + " (expected: --headers-field FIELD, a map<string, string> field of the request to carry headers)");
+    }
+    binding.spec(); // a malformed option is a usage error before anything is dialled
+    ByteString record = ByteString.copyFrom(recordBytes());
+    String target = connection.target(io);
+    long written;
+    String method;
+    try (SinkClient client = connection.connect(io, RetryPolicy.defaults())) {
+      WireSink sink = binding.bind(client, target);
+      method = binding.spec().fullMethodName();
+      try {
+        written = sink.write(record, key, headers);
+      } catch (SinkException e) {
+        throw CommandFailure.of("write to " + method + " at " + target, e);
+      }
+    }
+    if (connection.output == OutputFormat.JSON) {
+      io.out().println(Json.object().put("method", method).put("written", written));
+    } else {
+      io.out().println("wrote " + written + " bytes to " + method + " at " + target);
+    }
+    return ExitCode.OK.code();
   }
 
   private int writeOne() {

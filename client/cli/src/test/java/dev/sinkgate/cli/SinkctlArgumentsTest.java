@@ -46,7 +46,7 @@ class SinkctlArgumentsTest {
   void noCommand_exits2ListingTheCommands() {
     InProcessRun.Result r = usageError();
 
-    assertContains("missing COMMAND (expected one of: write, health, bench, conformance, completion, help)", r.err());
+    assertContains("missing COMMAND (expected one of: write, bind, health, bench, conformance, completion, help)", r.err());
   }
 
   @Test
