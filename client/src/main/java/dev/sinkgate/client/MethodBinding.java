@@ -245,6 +245,26 @@ public final class MethodBinding {
     return grpcMethod;
   }
 
+  /** The request's bytes field that carries the record. */
+  public FieldDescriptor dataField() {
+    return data;
+  }
+
+  /** The reply's integer field the count is read from; null for an empty reply (the count is the record's length). */
+  public FieldDescriptor countField() {
+    return count;
+  }
+
+  /** The request's string field for the record's key; null when none is mapped. */
+  public FieldDescriptor keyField() {
+    return key;
+  }
+
+  /** The request's {@code map<string,string>} field for the record's headers; null when none is mapped. */
+  public FieldDescriptor headersField() {
+    return headers;
+  }
+
   /** True if the method names a key field; a binding without one does not carry record keys. */
   public boolean mapsKey() {
     return key != null;

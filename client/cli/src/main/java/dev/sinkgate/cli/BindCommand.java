@@ -49,16 +49,19 @@ final class BindCommand implements Callable<Integer> {
     String signature = MethodBinding.signature(b.method());
     String source = binding.descriptorSet == null ? "server reflection at " + target : binding.source();
     if (connection.output == OutputFormat.JSON) {
-      BoundFields f = BoundFields.of(b);
       io.out().println(Json.object().put("method", b.method().getService().getFullName() + "/" + b.method().getName())
-          .put("data_field", f.data()).put("count_field", f.count()).put("key_field", f.key())
-          .put("headers_field", f.headers()).put("signature", signature).put("types_from", source)
-          .put("binding", b.describe()));
+          .put("data_field", name(b.dataField())).put("count_field", name(b.countField()))
+          .put("key_field", name(b.keyField())).put("headers_field", name(b.headersField()))
+          .put("signature", signature).put("types_from", source).put("binding", b.describe()));
     } else {
       io.out().println(b.describe());
       io.out().println("  method: " + signature);
       io.out().println("  types:  " + source);
     }
     return ExitCode.OK.code();
+  }
+
+  private static String name(com.google.protobuf.Descriptors.FieldDescriptor f) {
+    return f == null ? null : f.getName();
   }
 }
