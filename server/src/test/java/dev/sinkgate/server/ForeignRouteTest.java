@@ -307,6 +307,49 @@ class ForeignRouteTest {
   }
 
   @Test
+  void aRecordTheForeignMethodRefuses_goesToTheSpoolsDeadLetters_andTheRestArrive() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    io.grpc.Server server = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+        .addService(new com.acme.audit.v1.AuditLogGrpc.AuditLogImplBase() {
+          @Override
+          public void append(com.acme.audit.v1.AppendRequest request,
+              io.grpc.stub.StreamObserver<com.acme.audit.v1.AppendReply> reply) {
+            String text = request.getPayload().toStringUtf8();
+            if (text.startsWith("poison")) {
+              reply.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("payload is not an audit entry")
+                  .asRuntimeException());
+              return;
+            }
+            received.add(text);
+            reply.onNext(com.acme.audit.v1.AppendReply.newBuilder().setStored(request.getPayload().size()).build());
+            reply.onCompleted();
+          }
+        })
+        .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+        .build().start();
+    String name = "gw-" + UUID.randomUUID();
+    try (Gateway g = start(spooledAuditRoute(server.getPort(), "fsync: interval"), name, new ArrayList<>())) {
+      ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+      try (SinkClient gw = SinkClient.builder(channel).deadline(Duration.ofSeconds(30)).build()) {
+        for (String text : List.of("entry-1", "poison-2", "entry-3")) {
+          gw.write(WriteRequest.newBuilder().setSink("audit").setData(ByteString.copyFromUtf8(text)).build());
+        }
+        Poll.until(WAIT, () -> received.size() >= 2, () -> "the records around the refused one arrive");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    assertEquals(List.of("entry-1", "entry-3"), received);
+    List<dev.sinkgate.server.log.LogRecord> dead = dev.sinkgate.server.log.LogReader.readAll(
+        tmp.resolve("spool").resolve("dead-letter"));
+    assertEquals(List.of("poison-2"), dead.stream().map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList());
+    String status = dead.get(0).headers().get("sinkgate-dead-letter-status");
+    assertTrue(status.contains("INVALID_ARGUMENT") && status.contains("payload is not an audit entry"), status);
+  }
+
+  @Test
   void aMethodThatDoesNotFit_failsTheStart_withTheBindersMessage() throws Exception {
     ForeignServices.requireInstalled(Language.PYTHON, tmp);
     Path descriptors = ForeignServices.writeBlobDescriptorSet(tmp.resolve("blob.pb"), tmp);
