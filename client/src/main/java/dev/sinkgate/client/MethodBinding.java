@@ -265,16 +265,6 @@ public final class MethodBinding {
     return headers;
   }
 
-  /** True if the method names a key field; a binding without one does not carry record keys. */
-  public boolean mapsKey() {
-    return key != null;
-  }
-
-  /** True if the method names a headers field; a binding without one does not carry headers. */
-  public boolean mapsHeaders() {
-    return headers != null;
-  }
-
   /**
    * The request for one record. {@code key} and {@code headers} (either may be null) are set
    * only when the binding maps them; otherwise the foreign method has nowhere to put them and

@@ -204,11 +204,6 @@ public final class ForeignRecordSink implements RecordSink {
     healthListeners.add(listener);
   }
 
-  /** What was bound, or null before binding. */
-  public WireSink wire() {
-    return wire;
-  }
-
   @Override
   public CompletableFuture<Accepted> append(Record record) {
     WireSink w = wire;
