@@ -43,7 +43,6 @@ final class ForeignServices {
 
   private static final Pattern LISTENING = Pattern.compile("^listening on (\\d+)$", Pattern.MULTILINE);
   private static final Duration START = Duration.ofSeconds(60);
-  private static final Duration STOP = Duration.ofSeconds(20);
 
   private ForeignServices() {}
 
@@ -130,38 +129,16 @@ final class ForeignServices {
   }
 
   /** A running foreign service; closing it kills the process if {@link #stop()} did not end it. */
-  static final class Service implements AutoCloseable {
-    private final ChildProcess child;
-    private final int port;
-    private final Path file;
+  static final class Service extends ServedProcess {
     private final String dataField;
     private final String keyField;
     private final String headersField;
 
     private Service(ChildProcess child, int port, Path file, String dataField, String keyField, String headersField) {
-      this.child = child;
-      this.port = port;
-      this.file = file;
+      super(child, port, file);
       this.dataField = dataField;
       this.keyField = keyField;
       this.headersField = headersField;
-    }
-
-    int port() {
-      return port;
-    }
-
-    /** {@code 127.0.0.1:PORT}, for a remote route's target or a channel. */
-    String target() {
-      return "127.0.0.1:" + port;
-    }
-
-    Path file() {
-      return file;
-    }
-
-    ChildProcess process() {
-      return child;
     }
 
     /**
@@ -172,10 +149,10 @@ final class ForeignServices {
     @SuppressWarnings("unchecked")
     List<InteropRecord> entries() throws IOException {
       List<InteropRecord> out = new ArrayList<>();
-      for (String line : InteropProcesses.completeLines(file)) {
+      for (String line : InteropProcesses.completeLines(file())) {
         Map<String, Object> o = JsonLine.object(line);
         if (!Long.valueOf(out.size()).equals(o.get("sequence"))) {
-          throw new AssertionError("line " + out.size() + " of " + file + " has sequence " + o.get("sequence")
+          throw new AssertionError("line " + out.size() + " of " + file() + " has sequence " + o.get("sequence")
               + ": " + line);
         }
         Map<String, String> headers = new LinkedHashMap<>();
@@ -188,20 +165,5 @@ final class ForeignServices {
       return out;
     }
 
-    /** Sends SIGTERM and returns the exit code (the services exit 0 when they stop cleanly). */
-    int stop() throws IOException, InterruptedException {
-      child.process().destroy();
-      return child.awaitExit(STOP);
-    }
-
-    @Override
-    public void close() {
-      child.close();
-    }
-
-    @Override
-    public String toString() {
-      return child + " on " + target();
-    }
   }
 }

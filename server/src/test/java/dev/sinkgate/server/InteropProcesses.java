@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
 final class InteropProcesses {
   private static final Pattern LISTENING = Pattern.compile("^listening on (\\d+)$", Pattern.MULTILINE);
   private static final Duration START = Duration.ofSeconds(60);
-  private static final Duration STOP = Duration.ofSeconds(20);
   private static final String INSTALL = "; run bin/test, which installs python3-grpcio, python3-protobuf,"
       + " protobuf-compiler, protobuf-compiler-grpc, nodejs and npm, and runs npm ci in interop/node";
 
@@ -117,32 +116,9 @@ final class InteropProcesses {
   }
 
   /** A running sink; closing it kills the process if {@link #stop()} did not end it. */
-  static final class Sink implements AutoCloseable {
-    private final ChildProcess child;
-    private final int port;
-    private final Path file;
-
+  static final class Sink extends ServedProcess {
     private Sink(ChildProcess child, int port, Path file) {
-      this.child = child;
-      this.port = port;
-      this.file = file;
-    }
-
-    int port() {
-      return port;
-    }
-
-    /** {@code 127.0.0.1:PORT}, for a client's {@code --target} or a remote route. */
-    String target() {
-      return "127.0.0.1:" + port;
-    }
-
-    Path file() {
-      return file;
-    }
-
-    ChildProcess process() {
-      return child;
+      super(child, port, file);
     }
 
     /**
@@ -152,30 +128,14 @@ final class InteropProcesses {
      */
     List<InteropRecord> records() throws IOException {
       List<InteropRecord> out = new ArrayList<>();
-      for (String line : completeLines(file)) {
+      for (String line : completeLines(file())) {
         Object offset = JsonLine.object(line).get("offset");
         if (!Long.valueOf(out.size()).equals(offset)) {
-          throw new AssertionError("line " + out.size() + " of " + file + " has offset " + offset + ": " + line);
+          throw new AssertionError("line " + out.size() + " of " + file() + " has offset " + offset + ": " + line);
         }
         out.add(InteropRecord.parse(line));
       }
       return out;
-    }
-
-    /** Sends SIGTERM and returns the exit code (a sink that stops cleanly exits 0). */
-    int stop() throws IOException, InterruptedException {
-      child.process().destroy();
-      return child.awaitExit(STOP);
-    }
-
-    @Override
-    public void close() {
-      child.close();
-    }
-
-    @Override
-    public String toString() {
-      return child + " on " + target();
     }
   }
 
