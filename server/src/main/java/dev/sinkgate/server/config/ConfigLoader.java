@@ -72,6 +72,7 @@ public final class ConfigLoader {
 
   private final String source;
   private final TeeKeys tees = new TeeKeys(this);
+  private final FileLogKeys fileLogs = new FileLogKeys(this);
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -234,29 +235,19 @@ public final class ConfigLoader {
         throw error(pathTuple.getValueNode(), where + ".path", "empty (expected: a directory path)");
       }
       path = Path.of(p);
-      fsync = fsync(keys, where, FsyncPolicy.ALWAYS);
-      fsyncInterval = fsyncInterval(keys, where, fsync);
+      fsync = fileLogs.fsync(keys, where, FsyncPolicy.ALWAYS);
+      fsyncInterval = fileLogs.fsyncInterval(keys, where, fsync);
     }
-    FileLog.Options log = type == SinkType.FILE ? logOptions(keys, where) : null;
+    FileLog.Options log = type == SinkType.FILE ? fileLogs.logOptions(keys, where) : null;
     RemoteConfig remote = type == SinkType.REMOTE ? RemoteKeys.parse(this, name, body, keys, where) : null;
     TeeConfig tee = type == SinkType.TEE ? tees.parse(body, keys, where) : null;
     return new SinkConfig(name, type, path, (int) maxRecord, fsync, fsyncInterval, (int) queue, queueBytes, log,
         remote, tee);
   }
 
-  /** {@code fsync}: always, interval or never; {@code dflt} when absent. */
-  FsyncPolicy fsync(Map<String, NodeTuple> keys, String where, FsyncPolicy dflt) throws ConfigException {
-    NodeTuple fsyncTuple = keys.get("fsync");
-    if (fsyncTuple == null) {
-      return dflt;
-    }
-    String f = scalar(fsyncTuple.getValueNode(), where + ".fsync");
-    List<String> modes = List.of("always", "interval", "never");
-    if (!modes.contains(f)) {
-      throw error(fsyncTuple.getValueNode(), where + ".fsync", "'" + f + "'" + suggestion(f, modes)
-          + " (expected one of: always, interval, never)");
-    }
-    return FsyncPolicy.valueOf(f.toUpperCase(Locale.ROOT));
+  /** The file-log keys' reader, which spools share with file routes. */
+  FileLogKeys fileLogs() {
+    return fileLogs;
   }
 
   /** A scalar or a list of scalars, as a list of nodes; never empty ({@code expected} says what belongs there). */
@@ -268,66 +259,8 @@ public final class ConfigLoader {
     return items;
   }
 
-  /**
-   * {@code segment_bytes} (default 64MiB), {@code retention_bytes} and {@code retention_age}
-   * (default: keep everything). Retention by size must leave room for at least two
-   * segments, or the log would delete each segment as soon as it rolled. {@code
-   * producer_expiry} (default 24h) and {@code max_producers} (default 10000) bound the
-   * memory idempotent writes take.
-   */
-  private FileLog.Options logOptions(Map<String, NodeTuple> keys, String where) throws ConfigException {
-    long segment = sizeKey(keys, "segment_bytes", where, FileLog.Options.DEFAULT.segmentBytes());
-    if (segment < FileLog.Options.MIN_SEGMENT_BYTES || segment > 1L << 30) {
-      throw error(keys.get("segment_bytes").getValueNode(), where + ".segment_bytes", segment
-          + " bytes (expected: from 4KiB to 1GiB)");
-    }
-    long retention = sizeKey(keys, "retention_bytes", where, 0);
-    if (retention != 0 && retention < 2 * segment) {
-      throw error(keys.get("retention_bytes").getValueNode(), where + ".retention_bytes", retention
-          + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes,"
-          + " or 0 to keep everything; lower segment_bytes to keep less)");
-    }
-    Duration age = positiveDuration(keys, "retention_age", where, null,
-        "a positive age like 7d, or no retention_age to keep records regardless of age");
-    Duration expiry = positiveDuration(keys, "producer_expiry", where, FileLog.Options.DEFAULT_PRODUCER_EXPIRY,
-        "a positive duration like 24h: how long a producer that writes nothing is still recognized when it retries");
-    long producers = sizeKey(keys, "max_producers", where, FileLog.Options.DEFAULT_MAX_PRODUCERS);
-    if (producers < 1 || producers > 1_000_000) {
-      // About 1 KiB each: a million is a gigabyte of heap.
-      throw error(keys.get("max_producers").getValueNode(), where + ".max_producers", producers
-          + " (expected: a producer count from 1 to 1000000)");
-    }
-    return new FileLog.Options(segment, retention, age, expiry, (int) producers, 0);
-  }
-
-  /**
-   * {@code fsync_interval}: only with {@code fsync: interval}, where it defaults to 1s. Refused
-   * with the other modes rather than ignored, so nobody believes a setting that does nothing.
-   */
-  Duration fsyncInterval(Map<String, NodeTuple> keys, String where, FsyncPolicy fsync)
-      throws ConfigException {
-    NodeTuple t = keys.get("fsync_interval");
-    if (fsync != FsyncPolicy.INTERVAL) {
-      if (t != null) {
-        throw error(t.getKeyNode(), where + ".fsync_interval", "only applies with 'fsync: interval'"
-            + " (fsync here is " + fsync.name().toLowerCase(Locale.ROOT) + "; expected: fsync: interval,"
-            + " or no fsync_interval)");
-      }
-      return null;
-    }
-    if (t == null) {
-      return DEFAULT_FSYNC_INTERVAL;
-    }
-    Duration d = convert(t.getValueNode(), where + ".fsync_interval", ConfigValues::duration);
-    if (d.isZero() || d.compareTo(MAX_FSYNC_INTERVAL) > 0) {
-      throw error(t.getValueNode(), where + ".fsync_interval", "'" + scalar(t.getValueNode(), where)
-          + "' (expected: from 1ms to 1h; for a sync before every acknowledgement use fsync: always)");
-    }
-    return d;
-  }
-
   /** The duration under {@code key}, or {@code dflt} without one; 0 is refused, saying {@code expected}. */
-  private Duration positiveDuration(Map<String, NodeTuple> keys, String key, String where, Duration dflt,
+  Duration positiveDuration(Map<String, NodeTuple> keys, String key, String where, Duration dflt,
       String expected) throws ConfigException {
     NodeTuple t = keys.get(key);
     if (t == null) {

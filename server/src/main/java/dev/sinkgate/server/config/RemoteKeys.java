@@ -215,8 +215,8 @@ final class RemoteKeys {
       throw loader.error(s.containsKey("max_bytes") ? s.get("max_bytes").getValueNode() : node, where + ".max_bytes",
           maxBytes + " bytes is less than two segments of " + segment + " bytes (expected: >= 2 x segment_bytes)");
     }
-    FsyncPolicy fsync = loader.fsync(s, where, FsyncPolicy.INTERVAL);
-    Duration interval = loader.fsyncInterval(s, where, fsync);
+    FsyncPolicy fsync = loader.fileLogs().fsync(s, where, FsyncPolicy.INTERVAL);
+    Duration interval = loader.fileLogs().fsyncInterval(s, where, fsync);
     return new SpoolConfig(Path.of(p), maxBytes, fsync, interval, segment);
   }
 
