@@ -32,8 +32,10 @@ import java.util.function.Consumer;
  *
  * <p>The first failing record ends the stream: the records before it are acknowledged,
  * then the stream closes with that record's status, naming its index. All state is
- * guarded by {@code this}; outbound messages are sent under the same lock so they stay in
- * order.
+ * guarded by {@code this}. Outbound messages are decided under the lock and sent outside it
+ * by {@link #flush}, one sender at a time, so they stay in order and no gRPC call is made
+ * while holding the lock: the in-process transport takes its own locks inside those calls
+ * and may call into this handler from a thread that already holds them.
  *
  * <p>A record is counted on its route's {@link RouteCounters} when it joins the cumulative
  * ack, or when its refusal ends the stream; records the stream drops unread (after a
@@ -87,6 +89,19 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   /** A record was received and not taken (draining/failing): the stream must not end OK. */
   private boolean dropped;
 
+  // Outbound: decided under the lock, sent by flush() outside it.
+  /** Send the newest count if it is new and the client is ready to read it. */
+  private boolean ackWanted;
+  /** Send the newest count before the end, ready or not (even zero records, if none was sent). */
+  private boolean ackForced;
+  /** End the stream with {@link #endStatus} (null: OK) once the forced ack is sent. */
+  private boolean endWanted;
+  private StatusRuntimeException endStatus;
+  /** A thread is in {@link #flush}; others leave their messages to it. */
+  private boolean flushing;
+  /** Something was asked of {@link #flush} while it was sending: look again before leaving. */
+  private boolean flushAgain;
+
   WriteStreamHandler(Router router, ServerCallStreamObserver<WriteAck> out, StreamLimits limits,
       Consumer<WriteStreamHandler> onEnd) {
     this.router = router;
@@ -121,21 +136,27 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       int size = request.getData().size();
       try {
         route = router.resolve(request.getSink(), size, request.getProducerId());
+        slot = new Slot(index, size, route.name(), route.counters());
       } catch (RecordRejectedException e) {
-        Slot failed = new Slot(index, size, request.getSink(), router.countersFor(request.getSink()));
-        failed.done = true;
-        failed.error = e;
+        route = null;
+        slot = new Slot(index, size, request.getSink(), router.countersFor(request.getSink()));
+        slot.done = true;
+        slot.error = e;
         failing = true;
-        pending.add(failed);
-        inFlightBytes += size;
-        advance();
-        return;
       }
-      slot = new Slot(index, size, route.name(), route.counters());
       pending.add(slot);
       inFlightBytes += size;
+      if (route == null) {
+        advance();
+      }
     }
-    route.sink().append(SinkService.toRecord(request, fence, slot.index)).whenComplete((accepted, error) -> completed(slot, accepted, error));
+    if (route == null) {
+      flush();
+      return;
+    }
+    Slot taken = slot;
+    route.sink().append(SinkService.toRecord(request, fence, slot.index))
+        .whenComplete((accepted, error) -> completed(taken, accepted, error));
     requestMore();
   }
 
@@ -152,10 +173,14 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       }
       advance();
     }
+    flush();
     requestMore();
   }
 
-  /** Acknowledges completed slots at the head; ends the stream on a failure or when finished. Holds the lock. */
+  /**
+   * Acknowledges completed slots at the head; decides the stream's end on a failure or when
+   * finished. Holds the lock; the caller flushes after releasing it.
+   */
   private void advance() {
     if (ended) {
       return;
@@ -163,14 +188,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     while (!pending.isEmpty() && pending.peek().done) {
       Slot head = pending.peek();
       if (head.error != null) {
-        // Counted before the last ack: an inline transport may end the stream from inside it.
-        StatusRuntimeException e = SinkService.counted(head.counters, Statuses.toException(head.error,
-            "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route));
-        sendAck(true);
-        if (ended) {
-          return;
-        }
-        end(e);
+        finish(SinkService.counted(head.counters, Statuses.toException(head.error,
+            "record " + head.index + " of this stream (sink '" + head.route + "'): ", head.route)));
         return;
       }
       pending.poll();
@@ -183,11 +202,10 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       }
     }
     if (pending.isEmpty() && (halfClosed || draining)) {
-      sendAck(true);
       if (halfClosed && !dropped) {
-        end(null);
+        finish(null);
       } else {
-        end(Statuses.withRetryInfo(Status.UNAVAILABLE, "gateway is draining (shutting down): the first "
+        finish(Statuses.withRetryInfo(Status.UNAVAILABLE, "gateway is draining (shutting down): the first "
             + acked + " records of this stream are acknowledged; resend from record " + acked
             + " on a new stream", DrainGate.RETRY_AFTER));
       }
@@ -196,13 +214,22 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     ackSoon();
   }
 
+  /** Ends the stream: the final cumulative ack, then {@code status} (null: OK). Holds the lock. */
+  private void finish(StatusRuntimeException status) {
+    ended = true;
+    ackForced = true;
+    endWanted = true;
+    endStatus = status;
+  }
+
   /**
    * Acknowledges what is complete, coalescing: the ack is sent from the call's event loop
    * once the task it is running is done, so every record that completes meanwhile shares
    * it — all the records one read delivers to a sink that completes them at once
    * ({@code discard}), a file log's whole group (completed one by one on its writer
    * thread), a batch of a downstream's answers — instead of one ack message per record.
-   * Without an event loop (the in-process transport) it is sent now. Holds the lock.
+   * Without an event loop (the in-process transport) the caller's flush sends it. Holds the
+   * lock.
    */
   private void ackSoon() {
     if (ackScheduled || acked == lastSentCount) {
@@ -217,51 +244,106 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         // the loop is shutting down: send now
       }
     }
-    sendAck(false);
+    ackWanted = true;
   }
 
   private void scheduledAck() {
     synchronized (this) {
       ackScheduled = false;
       if (!ended) {
-        sendAck(false);
+        ackWanted = true;
+      }
+    }
+    flush();
+  }
+
+  /**
+   * Sends what the lock-holders decided — the newest cumulative ack, then the end — outside
+   * the lock. One thread sends at a time; a thread that finds another sending leaves its
+   * messages to it, and the sender looks again (and asks the transport again whether the
+   * client is ready) before it leaves, so no message is stranded.
+   */
+  private void flush() {
+    synchronized (this) {
+      if (flushing) {
+        flushAgain = true;
+        return;
+      }
+      if (!ackWanted && !ackForced && !endWanted) {
+        return;
+      }
+      flushing = true;
+      flushAgain = false;
+    }
+    while (true) {
+      boolean ready = out.isReady();
+      WriteAck ack;
+      boolean end = false;
+      StatusRuntimeException status = null;
+      synchronized (this) {
+        ack = nextAck(ready);
+        if (ack == null && endWanted) {
+          endWanted = false;
+          end = true;
+          status = endStatus;
+        }
+        if (ack == null && !end) {
+          if (!flushAgain) {
+            flushing = false;
+            return;
+          }
+        }
+        flushAgain = false;
+      }
+      try {
+        if (ack != null) {
+          out.onNext(ack);
+        } else if (end) {
+          if (status == null) {
+            out.onCompleted();
+          } else {
+            out.onError(status);
+          }
+          fence.end();
+          onEnd.accept(this);
+        }
+      } catch (RuntimeException | Error e) {
+        synchronized (this) {
+          flushing = false; // the next caller may send again
+        }
+        throw e;
       }
     }
   }
 
   /**
-   * Sends the newest cumulative ack if it is new and the client can take it. A forced ack
-   * (before the stream ends) is sent even when the client is slow to read, and even for
-   * zero records if none was sent yet.
+   * The ack to send now, or null. A forced ack (before the end) is sent even when the
+   * client is slow to read, and even for zero records if none was sent yet; any other is
+   * sent only if it is new and the client is ready (else onReady sends the newest count).
+   * Holds the lock.
    */
-  private void sendAck(boolean force) {
+  private WriteAck nextAck(boolean ready) {
     boolean fresh = acked != lastSentCount;
-    if (!fresh && !(force && lastSentCount < 0)) {
-      return;
-    }
-    if (!force && (acked == 0 || !out.isReady())) {
-      return; // nothing to say yet, or onReady sends the newest count
+    if (ackForced) {
+      ackForced = false;
+      ackWanted = false;
+      if (!fresh && lastSentCount >= 0) {
+        return null;
+      }
+    } else if (!ackWanted || !fresh || acked == 0) {
+      ackWanted = false;
+      return null;
+    } else if (!ready) {
+      return null; // kept wanted: onReady, or a sender that looks again, sends it
+    } else {
+      ackWanted = false;
     }
     lastSentCount = acked;
-    out.onNext(WriteAck.newBuilder()
+    return WriteAck.newBuilder()
         .setCount(acked)
         .setWritten(ackedBytes)
         .setDurability(weakest == null ? Durability.DURABILITY_UNSPECIFIED : weakest)
-        .build());
-  }
-
-  private void end(StatusRuntimeException error) {
-    if (ended) {
-      return; // an inline transport may have ended the stream from inside the ack just sent
-    }
-    ended = true;
-    if (error == null) {
-      out.onCompleted();
-    } else {
-      out.onError(error);
-    }
-    fence.end();
-    onEnd.accept(this);
+        .build();
   }
 
   /** Asks the transport for as many records as the limits allow. */
@@ -292,25 +374,30 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   private void onReady() {
     synchronized (this) {
       if (!ended) {
-        sendAck(false);
+        ackWanted = true;
       }
     }
+    flush();
   }
 
   private void onCancel() {
     fence.cancel(); // nobody is left to acknowledge to: sinks drop what they have not stored
-    synchronized (this) {
-      ended = true;
-    }
-    fence.end();
-    onEnd.accept(this);
+    peerGone();
   }
 
   @Override
   public void onError(Throwable t) {
     fence.cancel();
+    peerGone();
+  }
+
+  /** The call was cancelled or the client failed it: nothing more is sent. */
+  private void peerGone() {
     synchronized (this) {
       ended = true;
+      ackWanted = false;
+      ackForced = false;
+      endWanted = false;
     }
     fence.end();
     onEnd.accept(this);
@@ -322,6 +409,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       halfClosed = true;
       advance();
     }
+    flush();
   }
 
   /** Stops taking records; finishes the ones in flight and ends the stream with UNAVAILABLE. */
@@ -333,5 +421,6 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       draining = true;
       advance();
     }
+    flush();
   }
 }
