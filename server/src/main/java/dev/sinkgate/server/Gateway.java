@@ -76,6 +76,8 @@ public final class Gateway implements AutoCloseable {
   private volatile MetricsServer metricsServer;
   private boolean started;
   private boolean drained;
+  private final Object drainStart = new Object();
+  private boolean drainBegun; // guarded by drainStart
 
   private Gateway(Builder b) {
     this.router = b.router != null ? b.router : new Router(b.routes);
@@ -228,6 +230,26 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
+   * Starts the drain and returns at once: health goes NOT_SERVING, new calls get
+   * UNAVAILABLE, and open streams are told to finish the records they accepted and end.
+   * Idempotent; {@link #drain} begins with it and then waits.
+   */
+  public void beginDrain() {
+    synchronized (drainStart) {
+      if (drainBegun) {
+        return;
+      }
+      drainBegun = true;
+      health.drain();
+      // New calls first: a client whose stream the drain ends must find its next call
+      // refused, not admitted in the moment before the gate closes. A stream admitted just
+      // before the gate closed and registered after drainStreams() is drained as it registers.
+      gate.startDraining();
+      service.drainStreams();
+    }
+  }
+
+  /**
    * Drains: health goes NOT_SERVING, new calls get UNAVAILABLE, open streams finish the
    * records they accepted and end with UNAVAILABLE, in-flight writes get up to
    * {@code timeout} to finish; then the servers shut down and every sink flushes, syncs
@@ -243,10 +265,7 @@ public final class Gateway implements AutoCloseable {
     final long deadline = System.nanoTime() + timeout.toNanos();
     boolean clean = false;
     boolean interrupted = false;
-    health.drain();
-    // Streams first: once new calls are refused, every open stream is already draining.
-    service.drainStreams();
-    gate.startDraining();
+    beginDrain();
     try {
       clean = gate.awaitIdle(timeout);
     } catch (InterruptedException e) {

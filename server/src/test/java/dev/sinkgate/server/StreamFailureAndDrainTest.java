@@ -2,14 +2,17 @@ package dev.sinkgate.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import dev.sinkgate.client.DataSink;
 import dev.sinkgate.client.SinkClient;
 import dev.sinkgate.proto.v1.Durability;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.proto.v1.WriteRequest;
+import dev.sinkgate.proto.v1.WriteResponse;
 import dev.sinkgate.server.TestGateway.Transport;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.DataSinkRecordSink;
@@ -25,6 +28,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,10 +89,8 @@ class StreamFailureAndDrainTest {
       req.onNext(rec("slow", "r0"));
       blocking.awaitEntered();
 
+      gw.gateway.beginDrain(); // once it returns, open streams are draining: the handler drops what arrives
       CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> gw.gateway.drain(Duration.ofSeconds(20)));
-      gw.awaitNewCallsRefused(Transport.IN_PROCESS);
-      // Open streams are told to drain before new calls are refused, so from here on the
-      // handler drops what arrives.
 
       req.onNext(rec("slow", "r1"));
       req.onCompleted();
@@ -102,6 +104,45 @@ class StreamFailureAndDrainTest {
           "stream completed OK with ack count " + acks.ackedCount() + " of 2 records sent: record 1 silently lost");
     } finally {
       blocking.release();
+      gw.close();
+    }
+  }
+
+  /**
+   * The drain ends an idle stream with UNAVAILABLE ("resend on a new stream"), and its
+   * client writes again at once: here from inside the stream's end callback, which the
+   * in-process transport runs on the draining thread itself, so it is as early as any
+   * client can be. That write must be refused, and nothing after the drain stored; a
+   * gateway that ended its streams before closing its gate admitted it.
+   */
+  @Test
+  void aClientWhoseStreamTheDrainEnded_findsItsNextWriteRefused() throws Exception {
+    BlockingDataSink sink = new BlockingDataSink();
+    sink.release();
+    TestGateway gw = new TestGateway(List.of(new Route("ok", new DataSinkRecordSink("ok", sink,
+        Durability.DURABILITY_MEMORY, 16, 1 << 20), 1 << 20)));
+    try {
+      var channel = gw.channel(Transport.IN_PROCESS);
+      AckRecorder acks = new AckRecorder();
+      StreamObserver<WriteRequest> req = SinkGrpc.newStub(channel).writeStream(acks);
+      req.onNext(rec("ok", "r0"));
+      Poll.until(Duration.ofSeconds(10), () -> acks.ackedCount() == 1, () -> "r0 acknowledged");
+      CompletableFuture<ListenableFuture<WriteResponse>> next =
+          new CompletableFuture<>();
+      acks.done.whenComplete((status, e) ->
+          next.complete(SinkGrpc.newFutureStub(channel).write(rec("ok", "after the stream ended"))));
+
+      assertTrue(gw.gateway.drain(Duration.ofSeconds(10)), "drained in time");
+
+      Status status = acks.done.get(10, TimeUnit.SECONDS);
+      assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status::toString);
+      ExecutionException refused = assertThrows(ExecutionException.class,
+          () -> next.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+      Status refusal = Status.fromThrowable(refused.getCause());
+      assertEquals(Status.Code.UNAVAILABLE, refusal.getCode(), refusal::toString);
+      assertTrue(refusal.getDescription().contains("draining"), refusal::toString);
+      assertEquals(List.of("r0"), sink.stored(), "nothing written after the drain began is stored");
+    } finally {
       gw.close();
     }
   }
