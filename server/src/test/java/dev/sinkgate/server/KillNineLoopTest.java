@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * (thread scheduling, and so the exact kill point in the stream, still varies).
  */
 @Execution(ExecutionMode.CONCURRENT) // the two fsync modes side by side: each has its own gateway and directory
+@Timeout(value = 20, unit = TimeUnit.MINUTES) // its CI form takes minutes per mode on two shared cores
 class KillNineLoopTest {
   static final int CI_CYCLES = 50;
   static final int SOAK_CYCLES = 1000;
