@@ -33,9 +33,10 @@ import java.util.function.Consumer;
  * <p>The first failing record ends the stream: the records before it are acknowledged,
  * then the stream closes with that record's status, naming its index. All state is
  * guarded by {@code this}. Outbound messages are decided under the lock and sent outside it
- * by {@link #flush}, one sender at a time, so they stay in order and no gRPC call is made
+ * by {@link #send}, one sender at a time, so they stay in order and no message is sent
  * while holding the lock: the in-process transport takes its own locks inside those calls
- * and may call into this handler from a thread that already holds them.
+ * and may call into this handler from a thread that already holds them. ({@code isReady}
+ * is asked under the lock: it takes only the stream's own lock, and calls nothing back.)
  *
  * <p>A record is counted on its route's {@link RouteCounters} when it joins the cumulative
  * ack, or when its refusal ends the stream; records the stream drops unread (after a
@@ -89,7 +90,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   /** A record was received and not taken (draining/failing): the stream must not end OK. */
   private boolean dropped;
 
-  // Outbound: decided under the lock, sent by flush() outside it.
+  // Outbound: decided under the lock, sent by send() outside it.
   /** Send the newest count if it is new and the client is ready to read it. */
   private boolean ackWanted;
   /** Send the newest count before the end, ready or not (even zero records, if none was sent). */
@@ -97,10 +98,11 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   /** End the stream with {@link #endStatus} (null: OK) once the forced ack is sent. */
   private boolean endWanted;
   private StatusRuntimeException endStatus;
-  /** A thread is in {@link #flush}; others leave their messages to it. */
-  private boolean flushing;
-  /** Something was asked of {@link #flush} while it was sending: look again before leaving. */
-  private boolean flushAgain;
+  /** A thread is in {@link #send}; it looks for more after each message, so others leave theirs to it. */
+  private boolean sending;
+
+  /** One outbound message: an ack, or the end of the stream with {@code status} (null: OK). */
+  private record Outbound(WriteAck ack, StatusRuntimeException status) {}
 
   WriteStreamHandler(Router router, ServerCallStreamObserver<WriteAck> out, StreamLimits limits,
       Consumer<WriteStreamHandler> onEnd) {
@@ -126,6 +128,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   public void onNext(WriteRequest request) {
     Slot slot;
     Route route;
+    Outbound next = null;
     synchronized (this) {
       requested--;
       if (ended || draining || failing) {
@@ -148,10 +151,11 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
       inFlightBytes += size;
       if (route == null) {
         advance();
+        next = claim();
       }
     }
     if (route == null) {
-      flush();
+      send(next);
       return;
     }
     Slot taken = slot;
@@ -161,6 +165,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void completed(Slot slot, Accepted accepted, Throwable error) {
+    Outbound next;
     synchronized (this) {
       slot.done = true;
       if (error != null) {
@@ -172,14 +177,15 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         slot.duplicate = accepted.duplicate();
       }
       advance();
+      next = claim();
     }
-    flush();
+    send(next);
     requestMore();
   }
 
   /**
    * Acknowledges completed slots at the head; decides the stream's end on a failure or when
-   * finished. Holds the lock; the caller flushes after releasing it.
+   * finished. Holds the lock; the caller claims what to send, and sends it after releasing it.
    */
   private void advance() {
     if (ended) {
@@ -228,8 +234,7 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
    * it — all the records one read delivers to a sink that completes them at once
    * ({@code discard}), a file log's whole group (completed one by one on its writer
    * thread), a batch of a downstream's answers — instead of one ack message per record.
-   * Without an event loop (the in-process transport) the caller's flush sends it. Holds the
-   * lock.
+   * Without an event loop (the in-process transport) the caller sends it. Holds the lock.
    */
   private void ackSoon() {
     if (ackScheduled || acked == lastSentCount) {
@@ -248,81 +253,50 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void scheduledAck() {
+    Outbound next;
     synchronized (this) {
       ackScheduled = false;
       if (!ended) {
         ackWanted = true;
       }
+      next = claim();
     }
-    flush();
+    send(next);
   }
 
   /**
-   * Sends what the lock-holders decided — the newest cumulative ack, then the end — outside
-   * the lock. One thread sends at a time; a thread that finds another sending leaves its
-   * messages to it, and the sender looks again (and asks the transport again whether the
-   * client is ready) before it leaves, so no message is stranded.
+   * Claims the sending of what was decided, unless another thread is sending (it looks for
+   * more after each message, so it sends this too). Returns the first message to send, or
+   * null. Holds the lock.
    */
-  private void flush() {
-    synchronized (this) {
-      if (flushing) {
-        flushAgain = true;
-        return;
-      }
-      if (!ackWanted && !ackForced && !endWanted) {
-        return;
-      }
-      flushing = true;
-      flushAgain = false;
+  private Outbound claim() {
+    if (sending) {
+      return null;
     }
-    while (true) {
-      boolean ready = out.isReady();
-      WriteAck ack;
-      boolean end = false;
-      StatusRuntimeException status = null;
-      synchronized (this) {
-        ack = nextAck(ready);
-        if (ack == null && endWanted) {
-          endWanted = false;
-          end = true;
-          status = endStatus;
-        }
-        if (ack == null && !end) {
-          if (!flushAgain) {
-            flushing = false;
-            return;
-          }
-        }
-        flushAgain = false;
-      }
-      try {
-        if (ack != null) {
-          out.onNext(ack);
-        } else if (end) {
-          if (status == null) {
-            out.onCompleted();
-          } else {
-            out.onError(status);
-          }
-          fence.end();
-          onEnd.accept(this);
-        }
-      } catch (RuntimeException | Error e) {
-        synchronized (this) {
-          flushing = false; // the next caller may send again
-        }
-        throw e;
-      }
+    Outbound next = nextOutbound();
+    sending = next != null;
+    return next;
+  }
+
+  /** The next message: the newest ack if it is due, else the end if it is; or null. Holds the lock. */
+  private Outbound nextOutbound() {
+    WriteAck ack = nextAck();
+    if (ack != null) {
+      return new Outbound(ack, null);
     }
+    if (endWanted) {
+      endWanted = false;
+      return new Outbound(null, endStatus);
+    }
+    return null;
   }
 
   /**
    * The ack to send now, or null. A forced ack (before the end) is sent even when the
    * client is slow to read, and even for zero records if none was sent yet; any other is
-   * sent only if it is new and the client is ready (else onReady sends the newest count).
-   * Holds the lock.
+   * sent only if it is new and the client is ready (else onReady asks again). Holds the lock.
    */
-  private WriteAck nextAck(boolean ready) {
+  private WriteAck nextAck() {
     boolean fresh = acked != lastSentCount;
     if (ackForced) {
       ackForced = false;
@@ -333,8 +307,8 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
     } else if (!ackWanted || !fresh || acked == 0) {
       ackWanted = false;
       return null;
-    } else if (!ready) {
-      return null; // kept wanted: onReady, or a sender that looks again, sends it
+    } else if (!out.isReady()) {
+      return null; // still wanted: onReady sends the newest count
     } else {
       ackWanted = false;
     }
@@ -344,6 +318,38 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
         .setWritten(ackedBytes)
         .setDurability(weakest == null ? Durability.DURABILITY_UNSPECIFIED : weakest)
         .build();
+  }
+
+  /**
+   * Sends {@code first} (from {@link #claim}; null: nothing) and then whatever the lock
+   * holders decided meanwhile, outside the lock, until nothing is left.
+   */
+  private void send(Outbound first) {
+    Outbound next = first;
+    while (next != null) {
+      try {
+        if (next.ack() != null) {
+          out.onNext(next.ack());
+        } else {
+          if (next.status() == null) {
+            out.onCompleted();
+          } else {
+            out.onError(next.status());
+          }
+          fence.end();
+          onEnd.accept(this);
+        }
+      } catch (RuntimeException | Error e) {
+        synchronized (this) {
+          sending = false; // the next caller may send again
+        }
+        throw e;
+      }
+      synchronized (this) {
+        next = nextOutbound();
+        sending = next != null;
+      }
+    }
   }
 
   /** Asks the transport for as many records as the limits allow. */
@@ -372,12 +378,14 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void onReady() {
+    Outbound next;
     synchronized (this) {
       if (!ended) {
         ackWanted = true;
       }
+      next = claim();
     }
-    flush();
+    send(next);
   }
 
   private void onCancel() {
@@ -405,22 +413,26 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
 
   @Override
   public void onCompleted() {
+    Outbound next;
     synchronized (this) {
       halfClosed = true;
       advance();
+      next = claim();
     }
-    flush();
+    send(next);
   }
 
   /** Stops taking records; finishes the ones in flight and ends the stream with UNAVAILABLE. */
   void drain() {
+    Outbound next;
     synchronized (this) {
       if (ended || halfClosed) {
         return;
       }
       draining = true;
       advance();
+      next = claim();
     }
-    flush();
+    send(next);
   }
 }
