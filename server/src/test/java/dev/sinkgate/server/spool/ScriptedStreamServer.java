@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@code lastSequence}), acknowledges nothing past {@code ackLimit}, and fails a chosen
  * sequence once with a chosen status whose description names the record's index in its
  * stream, after acknowledging the records before it (as sink.proto says). It notes the most
- * records it ever had unacknowledged on one stream. Thread-safe (one lock).
+ * records it ever had unacknowledged on one stream. Thread-safe (one lock). What it answers is
+ * decided under the lock and sent after releasing it: with direct executors, a call on a
+ * response observer takes the transport's locks and runs the client's callbacks inline.
  */
 public final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
   /** A record as it arrived: stored, or a duplicate of one stored. */
@@ -109,22 +111,26 @@ public final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
 
   @Override
   public StreamObserver<WriteRequest> writeStream(StreamObserver<WriteAck> out) {
+    Status refusal;
     synchronized (this) {
       streams++;
-      if (failStreams != null) {
-        out.onError(failStreams.asRuntimeException());
-        return new StreamObserver<>() {
-          @Override
-          public void onNext(WriteRequest value) {}
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        };
+      refusal = failStreams;
+      if (refusal == null) {
+        openStreams++;
       }
-      openStreams++;
+    }
+    if (refusal != null) {
+      out.onError(refusal.asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(WriteRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
     }
     return new StreamObserver<>() {
       private long index;
@@ -141,38 +147,60 @@ public final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
 
       @Override
       public void onNext(WriteRequest request) {
+        WriteAck ack;
+        Status fail;
         synchronized (ScriptedStreamServer.this) {
           if (done) {
             return;
           }
           long i = index++;
-          Status fail = failOnce.remove(request.getSequence());
+          fail = failOnce.remove(request.getSequence());
           if (fail != null) {
             end();
-            ack(i);
-            out.onError(fail.withDescription("record " + i + " of this stream: " + fail.getDescription())
-                .asRuntimeException());
-            return;
-          }
-          long last = lastSequence.getOrDefault(request.getProducerId(), 0L);
-          boolean duplicate = request.getSequence() <= last;
-          received.add(new Received(request.getSequence(), request.getProducerId(), duplicate));
-          if (!duplicate) {
-            lastSequence.put(request.getProducerId(), request.getSequence());
-            stored.add(request.getSequence());
-          }
-          maxUnacked = (int) Math.max(maxUnacked, index - acked);
-          if (request.getSequence() <= ackLimit
-              && (index - acked >= ackEvery || request.getSequence() >= lastExpected)) {
-            ack(index);
+            ack = ack(i);
+            fail = fail.withDescription("record " + i + " of this stream: " + fail.getDescription());
+          } else {
+            ack = take(request);
           }
         }
+        send(ack, fail, false);
       }
 
-      private void ack(long count) {
+      /** Stores {@code request} (or notes it a duplicate); the ack it calls for, or null. The lock is held. */
+      private WriteAck take(WriteRequest request) {
+        long last = lastSequence.getOrDefault(request.getProducerId(), 0L);
+        boolean duplicate = request.getSequence() <= last;
+        received.add(new Received(request.getSequence(), request.getProducerId(), duplicate));
+        if (!duplicate) {
+          lastSequence.put(request.getProducerId(), request.getSequence());
+          stored.add(request.getSequence());
+        }
+        maxUnacked = (int) Math.max(maxUnacked, index - acked);
+        if (request.getSequence() <= ackLimit
+            && (index - acked >= ackEvery || request.getSequence() >= lastExpected)) {
+          return ack(index);
+        }
+        return null;
+      }
+
+      /** The cumulative ack of {@code count} records, or null if it is not new. The lock is held. */
+      private WriteAck ack(long count) {
         if (count > acked) {
           acked = count;
-          out.onNext(WriteAck.newBuilder().setCount(count).build());
+          return WriteAck.newBuilder().setCount(count).build();
+        }
+        return null;
+      }
+
+      /** Sends what a callback decided, outside the lock: the ack, then the stream's end (failed, or cleanly). */
+      private void send(WriteAck ack, Status fail, boolean complete) {
+        if (ack != null) {
+          out.onNext(ack);
+        }
+        if (fail != null) {
+          out.onError(fail.asRuntimeException());
+        } else if (complete) {
+          out.onCompleted();
         }
       }
 
@@ -185,13 +213,15 @@ public final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
 
       @Override
       public void onCompleted() {
+        WriteAck ack;
         synchronized (ScriptedStreamServer.this) {
-          if (!done) {
-            end();
-            ack(index);
-            out.onCompleted();
+          if (done) {
+            return;
           }
+          end();
+          ack = ack(index);
         }
+        send(ack, null, true);
       }
     };
   }
