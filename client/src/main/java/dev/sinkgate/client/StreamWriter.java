@@ -48,7 +48,11 @@ public final class StreamWriter implements AutoCloseable {
    * would deadlock against the server doing the same.
    */
   private final ReentrantLock sendLock = new ReentrantLock();
-  /** Guards the state below; held only briefly, never across calls into gRPC. */
+  /**
+   * Guards the state below; held only briefly, never across a send. It is held while asking
+   * {@code isReady()}, which takes only the stream's own lock and calls nothing back, so
+   * that an onReady arriving between the check and the wait is not lost.
+   */
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<WriteRequest> unacked = new ArrayDeque<>();
