@@ -26,7 +26,15 @@ import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.RecordSink;
 import dev.sinkgate.server.spool.ScriptedStreamServer;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -35,7 +43,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -77,8 +88,8 @@ class PipelinedForwardingTest {
     scripted.stop();
   }
 
-  private SinkClient scriptedClient() {
-    ManagedChannel channel = scripted.channel();
+  private SinkClient scriptedClient(ClientInterceptor... interceptors) {
+    ManagedChannel channel = scripted.channel(interceptors);
     opened.add(() -> {
       channel.shutdownNow();
       channel.awaitTermination(10, TimeUnit.SECONDS);
@@ -227,6 +238,140 @@ class PipelinedForwardingTest {
     assertEquals(sequences(1, 10), scripted.stored(), "each record stored once");
     assertEquals(2, scripted.streams(), "the silent stream, then the one that resent");
     call.cancel();
+  }
+
+  /**
+   * The ack check runs on the scheduler's thread while the lane may be sending on the same
+   * stream. A ClientCall takes one method at a time, and a send after its cancel throws
+   * (which, thrown inside the lane's driver, left the lane stuck). The check here fires
+   * inside a send (as if its thread ran at that instant), and the downstream call's
+   * callbacks arrive on a thread of their own, as Netty delivers them: the cancel must come
+   * between sends, and nothing be sent after it.
+   */
+  @Test
+  void anAckTimeoutFiringMidSend_cancelsBetweenSends_andTheLaneResendsEverything() throws Exception {
+    startScripted();
+    scripted.ackLimit(0); // stores, never acknowledges
+    FakeScheduler timers = new FakeScheduler();
+    CallDiscipline discipline = new CallDiscipline(5, () -> timers.advance(ACK_TIMEOUT));
+    PipelinedStreamSink sink = pipeline(scriptedClient(discipline), retries(5, null), timers, null);
+    TestGateway up = upstream(sink);
+    try {
+      StreamingCall call = StreamingCall.startOpen(up.async(Transport.IN_PROCESS), records(0, 10, "p").iterator());
+      Poll.until(WAIT, () -> reopenings(timers).contains(Duration.ofSeconds(1)) || !discipline.violations.isEmpty(),
+          () -> "a reopening scheduled after the cancel: " + timers.delays());
+      assertEquals(List.of(), discipline.violations, "calls on the downstream stream");
+      assertEquals(1, scripted.streams(), "the silent stream, cancelled");
+      scripted.ackLimit(Long.MAX_VALUE);
+      timers.advance(Duration.ofSeconds(1));
+
+      Poll.until(WAIT, () -> call.ackedCount() == 10, () -> "all 10 acknowledged, " + call.ackedCount());
+      assertEquals(sequences(1, 10), scripted.stored(), "each record stored once, in order");
+      assertEquals(List.of(), discipline.violations, "calls on the downstream stream");
+      call.cancel();
+    } finally {
+      discipline.callbacks.shutdownNow();
+    }
+  }
+
+  /**
+   * Holds the downstream calls to the ClientCall contract (one method at a time; nothing but
+   * cancel after cancel), delivers their callbacks on one thread of its own, and runs
+   * {@code hook} inside the {@code atSend}-th message sent, before it goes out.
+   */
+  private static final class CallDiscipline implements ClientInterceptor {
+    final List<String> violations = new CopyOnWriteArrayList<>();
+    final ExecutorService callbacks = Executors.newSingleThreadExecutor();
+    private final AtomicInteger sends = new AtomicInteger();
+    private final int atSend;
+    private final Runnable hook;
+
+    CallDiscipline(int atSend, Runnable hook) {
+      this.atSend = atSend;
+      this.hook = hook;
+    }
+
+    @Override
+    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+        CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        private final AtomicInteger inside = new AtomicInteger();
+        private volatile boolean cancelled;
+
+        private void enter(String what) {
+          if (inside.incrementAndGet() > 1) {
+            violations.add(what + " while another method of the call ran");
+          }
+          if (cancelled && !what.equals("cancel")) {
+            violations.add(what + " after cancel");
+          }
+        }
+
+        @Override
+        public void start(Listener<RespT> listener, Metadata headers) {
+          enter("start");
+          try {
+            super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onHeaders(Metadata h) {
+                callbacks.execute(() -> super.onHeaders(h));
+              }
+
+              @Override
+              public void onMessage(RespT message) {
+                callbacks.execute(() -> super.onMessage(message));
+              }
+
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                callbacks.execute(() -> super.onClose(status, trailers));
+              }
+
+              @Override
+              public void onReady() {
+                callbacks.execute(super::onReady);
+              }
+            }, headers);
+          } finally {
+            inside.decrementAndGet();
+          }
+        }
+
+        @Override
+        public void sendMessage(ReqT message) {
+          enter("sendMessage");
+          try {
+            if (sends.incrementAndGet() == atSend) {
+              hook.run();
+            }
+            super.sendMessage(message);
+          } finally {
+            inside.decrementAndGet();
+          }
+        }
+
+        @Override
+        public void halfClose() {
+          enter("halfClose");
+          try {
+            super.halfClose();
+          } finally {
+            inside.decrementAndGet();
+          }
+        }
+
+        @Override
+        public void cancel(String message, Throwable cause) {
+          enter("cancel");
+          cancelled = true;
+          try {
+            super.cancel(message, cause);
+          } finally {
+            inside.decrementAndGet();
+          }
+        }
+      };
+    }
   }
 
   @Test

@@ -35,6 +35,10 @@ final class StreamLane {
     /** The acknowledgements the lane took in; the index in this stream of the first unacknowledged record. */
     long seen;
     long lastProgressNanos;
+    /** The ack check found it silent: the driver cancels it between its sends. */
+    boolean timedOut;
+    /** Cancelled by the lane: nothing more is sent on it, and its end follows. */
+    boolean cancelled;
 
     Session(StreamLane lane) {
       this.lane = lane;
@@ -178,6 +182,13 @@ final class StreamLane {
       finish(answers);
       return;
     }
+    if (session != null && session.timedOut && !session.cancelled) {
+      // Here, not on the scheduler's thread: a ClientCall takes one method at a time, and
+      // sending after its cancel fails. Its end (CANCELLED) follows and resends as any end.
+      session.cancelled = true;
+      session.stream.timedOut("route '" + route + "': no acknowledgement from the downstream for "
+          + downstream.ackTimeout().toMillis() + " ms with records in flight");
+    }
     if (reopening) {
       return;
     }
@@ -192,6 +203,9 @@ final class StreamLane {
   }
 
   private void sendWaiting(List<Runnable> answers) {
+    if (session != null && session.cancelled) {
+      return; // the next stream takes them, once this one's end is in
+    }
     while (!waiting.isEmpty()) {
       Pending p = waiting.peek();
       int size = p.record().data().size();
@@ -312,7 +326,9 @@ final class StreamLane {
     finished = true;
     onFinished.accept(this);
     if (session != null) {
-      if (unacked.isEmpty()) {
+      if (session.cancelled) {
+        // already cancelled: a half-close or a second cancel would fail or do nothing
+      } else if (unacked.isEmpty()) {
         session.stream.finish();
       } else {
         session.stream.cancel("route '" + route + "': the client stream ended");
@@ -324,7 +340,7 @@ final class StreamLane {
 
   /** Cancels the downstream stream if it goes the route's timeout without an acknowledgement (checked on the scheduler). */
   private void scheduleAckCheck() {
-    if (ackCheckScheduled || session == null || session.ended || unacked.isEmpty()) {
+    if (ackCheckScheduled || session == null || session.ended || session.cancelled || unacked.isEmpty()) {
       return;
     }
     long due = session.lastProgressNanos + downstream.ackTimeout().toNanos() - now();
@@ -337,10 +353,9 @@ final class StreamLane {
   }
 
   private void checkAck() {
-    Session s;
     synchronized (this) {
       ackCheckScheduled = false;
-      s = session;
+      Session s = session;
       if (finished || s == null || s.ended || unacked.isEmpty()) {
         return; // the next record in flight schedules the next check
       }
@@ -348,9 +363,9 @@ final class StreamLane {
         scheduleAckCheck();
         return;
       }
+      s.timedOut = true;
     }
-    s.stream.timedOut("route '" + route + "': no acknowledgement from the downstream for "
-        + downstream.ackTimeout().toMillis() + " ms with records in flight");
+    drive(); // the driver cancels the stream, between its sends
   }
 
   /** The route is closing: cancels the downstream stream; what it did not acknowledge fails UNAVAILABLE. */

@@ -3,6 +3,7 @@ package dev.sinkgate.server.spool;
 import dev.sinkgate.proto.v1.SinkGrpc;
 import dev.sinkgate.proto.v1.WriteAck;
 import dev.sinkgate.proto.v1.WriteRequest;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -78,9 +79,9 @@ public final class ScriptedStreamServer extends SinkGrpc.SinkImplBase {
     }
   }
 
-  /** A new channel to this server, which the caller shuts down. */
-  public ManagedChannel channel() {
-    return InProcessChannelBuilder.forName(name).build();
+  /** A new channel to this server, through {@code interceptors}, which the caller shuts down. */
+  public ManagedChannel channel(ClientInterceptor... interceptors) {
+    return InProcessChannelBuilder.forName(name).intercept(interceptors).build();
   }
 
   /** Fails every new stream at once with {@code status} (null: serves them again). */
