@@ -26,15 +26,8 @@ import dev.sinkgate.server.remote.StreamRetry;
 import dev.sinkgate.server.route.Route;
 import dev.sinkgate.server.sink.RecordSink;
 import dev.sinkgate.server.spool.ScriptedStreamServer;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -43,10 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -271,106 +261,6 @@ class PipelinedForwardingTest {
       call.cancel();
     } finally {
       discipline.callbacks.shutdownNow();
-    }
-  }
-
-  /**
-   * Holds the downstream calls to the ClientCall contract (one method at a time; nothing but
-   * cancel after cancel), delivers their callbacks on one thread of its own, and runs
-   * {@code hook} inside the {@code atSend}-th message sent, before it goes out.
-   */
-  private static final class CallDiscipline implements ClientInterceptor {
-    final List<String> violations = new CopyOnWriteArrayList<>();
-    final ExecutorService callbacks = Executors.newSingleThreadExecutor();
-    private final AtomicInteger sends = new AtomicInteger();
-    private final int atSend;
-    private final Runnable hook;
-
-    CallDiscipline(int atSend, Runnable hook) {
-      this.atSend = atSend;
-      this.hook = hook;
-    }
-
-    @Override
-    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
-        CallOptions options, Channel next) {
-      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-        private final AtomicInteger inside = new AtomicInteger();
-        private volatile boolean cancelled;
-
-        private void enter(String what) {
-          if (inside.incrementAndGet() > 1) {
-            violations.add(what + " while another method of the call ran");
-          }
-          if (cancelled && !what.equals("cancel")) {
-            violations.add(what + " after cancel");
-          }
-        }
-
-        @Override
-        public void start(Listener<RespT> listener, Metadata headers) {
-          enter("start");
-          try {
-            super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onHeaders(Metadata h) {
-                callbacks.execute(() -> super.onHeaders(h));
-              }
-
-              @Override
-              public void onMessage(RespT message) {
-                callbacks.execute(() -> super.onMessage(message));
-              }
-
-              @Override
-              public void onClose(Status status, Metadata trailers) {
-                callbacks.execute(() -> super.onClose(status, trailers));
-              }
-
-              @Override
-              public void onReady() {
-                callbacks.execute(super::onReady);
-              }
-            }, headers);
-          } finally {
-            inside.decrementAndGet();
-          }
-        }
-
-        @Override
-        public void sendMessage(ReqT message) {
-          enter("sendMessage");
-          try {
-            if (sends.incrementAndGet() == atSend) {
-              hook.run();
-            }
-            super.sendMessage(message);
-          } finally {
-            inside.decrementAndGet();
-          }
-        }
-
-        @Override
-        public void halfClose() {
-          enter("halfClose");
-          try {
-            super.halfClose();
-          } finally {
-            inside.decrementAndGet();
-          }
-        }
-
-        @Override
-        public void cancel(String message, Throwable cause) {
-          enter("cancel");
-          cancelled = true;
-          try {
-            super.cancel(message, cause);
-          } finally {
-            inside.decrementAndGet();
-          }
-        }
-      };
     }
   }
 
