@@ -389,18 +389,17 @@ final class WriteStreamHandler implements StreamObserver<WriteRequest> {
   }
 
   private void onCancel() {
-    fence.cancel(); // nobody is left to acknowledge to: sinks drop what they have not stored
     peerGone();
   }
 
   @Override
   public void onError(Throwable t) {
-    fence.cancel();
     peerGone();
   }
 
   /** The call was cancelled or the client failed it: nothing more is sent. */
   private void peerGone() {
+    fence.cancel(); // nobody is left to acknowledge to: sinks drop what they have not stored
     synchronized (this) {
       ended = true;
       ackWanted = false;

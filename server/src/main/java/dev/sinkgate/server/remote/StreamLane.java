@@ -326,12 +326,12 @@ final class StreamLane {
     finished = true;
     onFinished.accept(this);
     if (session != null) {
-      if (session.cancelled) {
-        // already cancelled: a half-close or a second cancel would fail or do nothing
-      } else if (unacked.isEmpty()) {
-        session.stream.finish();
-      } else {
-        session.stream.cancel("route '" + route + "': the client stream ended");
+      if (!session.cancelled) { // a cancelled one is done with: a half-close after the cancel would fail
+        if (unacked.isEmpty()) {
+          session.stream.finish();
+        } else {
+          session.stream.cancel("route '" + route + "': the client stream ended");
+        }
       }
       session = null;
     }
